@@ -1,0 +1,354 @@
+//! The `Analysis`: everything downstream (reports, compare, budgets, the TUI) reads this and
+//! nothing else, so a number is the same wherever it is shown.
+
+use serde::Serialize;
+
+use crate::attribute::{HistoryInfo, pair_history};
+use crate::index::{Change, Count, HiddenHow, Index, Kind, NO_LAYER, NodeId, ROOT};
+use crate::source::{Compression, Digest, Image, Platform, Transport};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageInfo {
+    pub reference: String,
+    pub transport: Transport,
+    pub name: Option<String>,
+    /// Manifest digest (OCI sources) or image ID (docker-archive).
+    pub digest: Option<Digest>,
+    pub config_digest: Option<Digest>,
+    pub platform: Platform,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub available_platforms: Vec<Platform>,
+    pub created: Option<String>,
+    pub user: Option<String>,
+    pub working_dir: Option<String>,
+    pub entrypoint: Option<Vec<String>>,
+    pub cmd: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    /// Uncompressed content of the final tree: regular files, hardlinks counted once.
+    pub content_bytes: u64,
+    /// Sum of the compressed layer blobs; null when some layer is stored uncompressed.
+    pub compressed_bytes: Option<u64>,
+    /// Sum of the layer blobs as stored.
+    pub blob_bytes: u64,
+    /// Content written by all layers, including bytes later hidden.
+    pub written_bytes: u64,
+    pub files: u64,
+    pub layers: usize,
+    /// Bytes written by a layer and hidden (overwritten or deleted) by a later one.
+    pub waste_bytes: u64,
+    /// content_bytes / written_bytes.
+    pub efficiency: f64,
+    /// Bytes in files whose identical content already exists at another path.
+    pub duplicate_bytes: u64,
+    pub duplicate_groups: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerInfo {
+    pub index: usize,
+    pub digest: Option<Digest>,
+    pub diff_id: Option<Digest>,
+    pub media_type: Option<String>,
+    pub compression: Compression,
+    /// Regular-file bytes in the layer's tar.
+    pub size: u64,
+    /// The blob's size when it is compressed, else null.
+    pub compressed_size: Option<u64>,
+    pub blob_size: u64,
+    pub tar_size: u64,
+    /// Bytes of this layer still visible in the final image.
+    pub final_bytes: u64,
+    pub added: Count,
+    pub modified: Count,
+    pub deleted: Count,
+    #[serde(flatten)]
+    pub history: HistoryInfo,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DuplicateGroup {
+    /// Size of one copy.
+    pub size: u64,
+    pub count: usize,
+    /// Bytes beyond the first copy.
+    pub wasted: u64,
+    #[serde(skip)]
+    pub nodes: Vec<NodeId>,
+}
+
+pub struct Analysis {
+    pub image: ImageInfo,
+    pub totals: Totals,
+    pub layers: Vec<LayerInfo>,
+    /// Largest wasted first.
+    pub duplicates: Vec<DuplicateGroup>,
+    pub index: Index,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PathSize {
+    pub path: String,
+    pub size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WasteItem {
+    pub path: String,
+    pub size: u64,
+    /// Layer that wrote the hidden copy.
+    pub layer: usize,
+    /// Layer that hid it.
+    pub hidden_by: usize,
+    pub how: HiddenHow,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRecord {
+    pub path: String,
+    pub kind: Kind,
+    /// Bytes this path contributes (0 for the second name of a hardlinked file).
+    pub size: u64,
+    pub layer: usize,
+    pub change: Change,
+    pub mode: String,
+    pub uid: u32,
+    pub gid: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+impl Analysis {
+    pub fn new(image: &Image, index: Index) -> Analysis {
+        let history = pair_history(&image.config, image.layers.len());
+        let layers: Vec<LayerInfo> = image
+            .layers
+            .iter()
+            .zip(&index.layers)
+            .zip(history)
+            .enumerate()
+            .map(|(i, ((src, ch), h))| LayerInfo {
+                index: i,
+                digest: src.digest.clone(),
+                diff_id: src.diff_id.clone(),
+                media_type: src.media_type.clone(),
+                compression: ch.compression,
+                size: ch.size,
+                compressed_size: (ch.compression != Compression::None).then_some(ch.blob_bytes),
+                blob_size: ch.blob_bytes,
+                tar_size: ch.tar_bytes,
+                final_bytes: ch.final_bytes,
+                added: ch.added,
+                modified: ch.modified,
+                deleted: ch.deleted,
+                history: h.unwrap_or_default(),
+            })
+            .collect();
+        let duplicates = find_duplicates(&index);
+        let cfg = image.config.config().as_ref();
+        let totals = Totals {
+            content_bytes: index.final_bytes,
+            compressed_bytes: layers.iter().map(|l| l.compressed_size).sum(),
+            blob_bytes: layers.iter().map(|l| l.blob_size).sum(),
+            written_bytes: index.written_bytes,
+            files: index.final_files,
+            layers: layers.len(),
+            waste_bytes: index.waste_bytes(),
+            efficiency: if index.written_bytes == 0 {
+                1.0
+            } else {
+                index.final_bytes as f64 / index.written_bytes as f64
+            },
+            duplicate_bytes: duplicates.iter().map(|g| g.wasted).sum(),
+            duplicate_groups: duplicates.len(),
+        };
+        let image_info = ImageInfo {
+            reference: image.reference.clone(),
+            transport: image.transport,
+            name: image.name.clone(),
+            digest: image.digest.clone(),
+            config_digest: image.config_digest.clone(),
+            platform: image.platform.clone(),
+            available_platforms: image.available_platforms.clone(),
+            created: image.config.created().clone(),
+            user: cfg.and_then(|c| c.user().clone()).filter(|u| !u.is_empty()),
+            working_dir: cfg
+                .and_then(|c| c.working_dir().clone())
+                .filter(|w| !w.is_empty()),
+            entrypoint: cfg.and_then(|c| c.entrypoint().clone()),
+            cmd: cfg.and_then(|c| c.cmd().clone()),
+        };
+        Analysis {
+            image: image_info,
+            totals,
+            layers,
+            duplicates,
+            index,
+        }
+    }
+
+    /// Directories of the final tree, largest first (the root excluded).
+    pub fn largest_dirs(&self, n: usize) -> Vec<PathSize> {
+        let ix = &self.index;
+        let mut dirs: Vec<NodeId> = (1..ix.paths.len() as NodeId)
+            .filter(|&node| ix.visible[node as usize] && self.is_dir(node))
+            .collect();
+        top_by(&mut dirs, n, |&d| ix.node_size[d as usize]);
+        dirs.into_iter()
+            .map(|d| PathSize {
+                path: ix.paths.path(d),
+                size: ix.node_size[d as usize],
+                files: Some(ix.node_files[d as usize]),
+                layer: None,
+            })
+            .collect()
+    }
+
+    /// Files of the final tree, largest first.
+    pub fn largest_files(&self, n: usize) -> Vec<PathSize> {
+        let ix = &self.index;
+        let mut files: Vec<NodeId> = (1..ix.paths.len() as NodeId)
+            .filter(|&node| ix.current[node as usize] != crate::index::NONE && !self.is_dir(node))
+            .collect();
+        top_by(&mut files, n, |&f| ix.node_size[f as usize]);
+        files
+            .into_iter()
+            .map(|f| PathSize {
+                path: ix.paths.path(f),
+                size: ix.node_size[f as usize],
+                files: None,
+                layer: Some(ix.entries[ix.current[f as usize] as usize].layer as usize),
+            })
+            .collect()
+    }
+
+    /// Hidden copies, largest first.
+    pub fn waste_items(&self, n: usize) -> Vec<WasteItem> {
+        let ix = &self.index;
+        let mut dead: Vec<u32> = ix
+            .dead_entries()
+            .filter(|&e| ix.entries[e as usize].size > 0)
+            .collect();
+        top_by(&mut dead, n, |&e| ix.entries[e as usize].size);
+        dead.into_iter()
+            .map(|e| {
+                let entry = &ix.entries[e as usize];
+                WasteItem {
+                    path: ix.paths.path(entry.node),
+                    size: entry.size,
+                    layer: entry.layer as usize,
+                    hidden_by: if entry.hidden_by == NO_LAYER {
+                        entry.layer as usize
+                    } else {
+                        entry.hidden_by as usize
+                    },
+                    how: entry.hidden_how,
+                }
+            })
+            .collect()
+    }
+
+    /// Every non-directory path of the final tree, sorted by path.
+    pub fn files(&self) -> Vec<FileRecord> {
+        let ix = &self.index;
+        let mut out: Vec<FileRecord> = (1..ix.paths.len() as NodeId)
+            .filter_map(|node| {
+                let c = ix.current[node as usize];
+                if c == crate::index::NONE {
+                    return None;
+                }
+                let e = &ix.entries[c as usize];
+                if e.kind == Kind::Dir {
+                    return None;
+                }
+                let link = match e.kind {
+                    Kind::Symlink => ix.symlink_target(c).map(str::to_string),
+                    Kind::Hardlink if e.link != crate::index::NONE => Some(ix.entry_path(e.link)),
+                    _ => None,
+                };
+                Some(FileRecord {
+                    path: ix.paths.path(node),
+                    kind: e.kind,
+                    size: ix.node_size[node as usize],
+                    layer: e.layer as usize,
+                    change: e.change,
+                    mode: format!("{:04o}", e.mode & 0o7777),
+                    uid: e.uid,
+                    gid: e.gid,
+                    link,
+                })
+            })
+            .collect();
+        out.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        out
+    }
+
+    /// Paths of a duplicate group, sorted.
+    pub fn group_paths(&self, g: &DuplicateGroup) -> Vec<String> {
+        let mut p: Vec<String> = g.nodes.iter().map(|&n| self.index.paths.path(n)).collect();
+        p.sort();
+        p
+    }
+
+    pub fn is_dir(&self, node: NodeId) -> bool {
+        let c = self.index.current[node as usize];
+        node == ROOT || c == crate::index::NONE || self.index.entries[c as usize].kind == Kind::Dir
+    }
+}
+
+/// Sorts the `n` largest to the front (ties by id, for stable output) and truncates.
+fn top_by<T: Copy + Ord>(items: &mut Vec<T>, n: usize, key: impl Fn(&T) -> u64) {
+    let cmp = |a: &T, b: &T| key(b).cmp(&key(a)).then(a.cmp(b));
+    if items.len() > n && n > 0 {
+        items.select_nth_unstable_by(n - 1, cmp);
+        items.truncate(n);
+    }
+    items.sort_unstable_by(cmp);
+    items.truncate(n);
+}
+
+/// Groups visible files by (size, content hash). Hardlinks are one file, so only the name
+/// carrying a file's bytes takes part.
+fn find_duplicates(ix: &Index) -> Vec<DuplicateGroup> {
+    let mut keyed: Vec<(u64, u64, NodeId)> = Vec::new();
+    for (node, &c) in ix.current.iter().enumerate() {
+        if c == crate::index::NONE {
+            continue;
+        }
+        let size = ix.node_size[node];
+        let e = &ix.entries[c as usize];
+        if size == 0 || !matches!(e.kind, Kind::File | Kind::Hardlink) {
+            continue;
+        }
+        let hash = ix.entries[ix.owner(c) as usize].hash;
+        if hash != 0 {
+            keyed.push((size, hash, node as NodeId));
+        }
+    }
+    keyed.sort_unstable();
+    let mut groups = Vec::new();
+    for run in keyed.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+        if run.len() > 1 {
+            let size = run[0].0;
+            groups.push(DuplicateGroup {
+                size,
+                count: run.len(),
+                wasted: size * (run.len() as u64 - 1),
+                nodes: run.iter().map(|r| r.2).collect(),
+            });
+        }
+    }
+    groups.sort_by(|a, b| {
+        b.wasted
+            .cmp(&a.wasted)
+            .then(b.size.cmp(&a.size))
+            .then(a.nodes.cmp(&b.nodes))
+    });
+    groups
+}

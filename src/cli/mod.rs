@@ -1,0 +1,81 @@
+//! Command-line interface: clap definitions, one file per subcommand, exit codes.
+
+mod inspect;
+mod progress;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes: 0 ok; 1 a budget or check failed; 2 usage or input error.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_INPUT: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "weigh",
+    version,
+    about = "Explains the size of container images: which layer, stage and kind of file every byte is"
+)]
+pub struct Cli {
+    /// No progress bars.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Report where the bytes of one image are: layers, largest paths, waste, duplicates.
+    Inspect(inspect::Args),
+}
+
+/// Parses, runs, and maps every outcome to an exit code. Errors print as one line.
+pub fn main_with_args<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return ExitCode::from(
+                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                        EXIT_INPUT
+                    } else {
+                        EXIT_OK
+                    },
+                );
+            }
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            let msg = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("weigh: {msg} (see weigh --help)");
+            return ExitCode::from(EXIT_INPUT);
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let msg = format!("{e:#}").replace('\n', " ");
+            eprintln!("weigh: {msg}");
+            ExitCode::from(EXIT_INPUT)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Inspect(args) => inspect::run(args, cli.quiet),
+    }
+}

@@ -1,0 +1,217 @@
+//! One layer's tar stream → a compact list of entries. Runs on a worker thread per layer; the
+//! merge into the image-wide tree happens afterwards, in layer order.
+
+use std::io::{self, Read};
+
+use serde::Serialize;
+use xxhash_rust::xxh3::Xxh3;
+
+use super::paths::clean_path;
+use crate::source::layer_error;
+use crate::source::{Compression, LayerStream, SourceError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    File,
+    Dir,
+    Symlink,
+    Hardlink,
+    /// `.wh.NAME`: deletes NAME from the layers below.
+    Whiteout,
+    /// `.wh..wh..opq`: hides everything the layers below put in this directory.
+    Opaque,
+    /// Devices, fifos and other special files.
+    Other,
+}
+
+impl Kind {
+    pub fn is_content(self) -> bool {
+        matches!(
+            self,
+            Kind::File | Kind::Hardlink | Kind::Symlink | Kind::Other
+        )
+    }
+}
+
+/// A span of `RawLayer::text`.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    start: u32,
+    len: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawEntry {
+    pub path: Span,
+    pub link: Option<Span>,
+    pub kind: Kind,
+    pub size: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    /// xxh3 of the content; 0 when not hashed.
+    pub hash: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct RawLayer {
+    text: String,
+    pub entries: Vec<RawEntry>,
+    pub blob_bytes: u64,
+    pub tar_bytes: u64,
+    pub compression: Option<Compression>,
+}
+
+impl RawLayer {
+    pub fn str(&self, span: Span) -> &str {
+        &self.text[span.start as usize..(span.start + span.len) as usize]
+    }
+
+    fn push_str(&mut self, s: &str) -> Span {
+        let start = self.text.len() as u32;
+        self.text.push_str(s);
+        Span {
+            start,
+            len: s.len() as u32,
+        }
+    }
+}
+
+pub struct ReadOptions {
+    /// Hash file contents (needed for duplicate detection).
+    pub hash_contents: bool,
+}
+
+/// Reads a whole layer stream, then checks its digest.
+pub fn read_layer(
+    index: usize,
+    stream: LayerStream,
+    opts: &ReadOptions,
+) -> Result<RawLayer, SourceError> {
+    let compression = stream.compression();
+    let mut layer = RawLayer {
+        compression: Some(compression),
+        ..Default::default()
+    };
+    let mut archive = tar::Archive::new(stream);
+    let outcome = read_entries(&mut archive, &mut layer, opts);
+    let stream = archive.into_inner();
+    match outcome {
+        Ok(()) => {}
+        Err(ReadError::Io(context, e)) => return Err(stream.error(&context, &e)),
+        Err(ReadError::Entry(message)) => return Err(layer_error(index, &stream, message)),
+    }
+    let totals = stream.finish()?;
+    layer.blob_bytes = totals.blob_bytes;
+    layer.tar_bytes = totals.tar_bytes;
+    Ok(layer)
+}
+
+enum ReadError {
+    Io(String, io::Error),
+    Entry(String),
+}
+
+fn read_entries<R: Read>(
+    archive: &mut tar::Archive<R>,
+    layer: &mut RawLayer,
+    opts: &ReadOptions,
+) -> Result<(), ReadError> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let entries = archive
+        .entries()
+        .map_err(|e| ReadError::Io("cannot read tar".into(), e))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| ReadError::Io("cannot read tar entry".into(), e))?;
+        let header = entry.header();
+        let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let Ok(clean) = clean_path(&raw_path) else {
+            return Err(ReadError::Entry(format!(
+                "entry {raw_path:?} escapes the image root with '..'"
+            )));
+        };
+        let Some(path) = clean else { continue };
+        let entry_type = header.entry_type();
+        let mode = header.mode().unwrap_or(0);
+        let uid = header.uid().unwrap_or(0) as u32;
+        let gid = header.gid().unwrap_or(0) as u32;
+        let (dir, base) = match path.rsplit_once('/') {
+            Some((d, b)) => (Some(d), b),
+            None => (None, path.as_str()),
+        };
+        let join = |name: &str| match dir {
+            Some(d) => format!("{d}/{name}"),
+            None => name.to_string(),
+        };
+        let (kind, path) = if base == ".wh..wh..opq" {
+            match dir {
+                Some(d) => (Kind::Opaque, d.to_string()),
+                // An opaque marker at the root hides every lower layer.
+                None => (Kind::Opaque, String::new()),
+            }
+        } else if let Some(target) = base.strip_prefix(".wh.") {
+            if target.starts_with(".wh.") || target.is_empty() {
+                continue; // aufs bookkeeping (.wh..wh.plnk and friends), not part of the image
+            }
+            (Kind::Whiteout, join(target))
+        } else {
+            let kind = match entry_type {
+                tar::EntryType::Regular
+                | tar::EntryType::Continuous
+                | tar::EntryType::GNUSparse => Kind::File,
+                tar::EntryType::Directory => Kind::Dir,
+                tar::EntryType::Symlink => Kind::Symlink,
+                tar::EntryType::Link => Kind::Hardlink,
+                tar::EntryType::XGlobalHeader | tar::EntryType::XHeader => continue,
+                _ => Kind::Other,
+            };
+            (kind, path)
+        };
+        let link = match kind {
+            Kind::Symlink | Kind::Hardlink => entry
+                .link_name_bytes()
+                .map(|l| String::from_utf8_lossy(&l).into_owned()),
+            _ => None,
+        };
+        let link = match (kind, link) {
+            (Kind::Hardlink, Some(l)) => match clean_path(&l) {
+                Ok(Some(l)) => Some(l),
+                _ => {
+                    return Err(ReadError::Entry(format!(
+                        "hardlink {path:?} points outside the image: {l:?}"
+                    )));
+                }
+            },
+            (_, l) => l,
+        };
+        let size = if kind == Kind::File { entry.size() } else { 0 };
+        let mut hash = 0;
+        if kind == Kind::File && opts.hash_contents && size > 0 {
+            let mut h = Xxh3::new();
+            loop {
+                let n = entry
+                    .read(&mut buf)
+                    .map_err(|e| ReadError::Io(format!("cannot read {path}"), e))?;
+                if n == 0 {
+                    break;
+                }
+                h.update(&buf[..n]);
+            }
+            hash = h.digest();
+        }
+        let path = layer.push_str(&path);
+        let link = link.map(|l| layer.push_str(&l));
+        layer.entries.push(RawEntry {
+            path,
+            link,
+            kind,
+            size,
+            mode,
+            uid,
+            gid,
+            hash,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,491 @@
+//! Streams every layer into entries and merges them, in layer order, into the final tree: for
+//! every path, which layer last wrote it; for every hidden copy, which layer hid it and how.
+
+pub mod layer;
+pub mod paths;
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use layer::Kind;
+use layer::{RawLayer, ReadOptions, read_layer};
+pub use paths::{NONE, NodeId, PathArena, ROOT};
+
+use crate::source::{Compression, Image, SourceError};
+
+pub const NO_LAYER: u16 = u16::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// The path did not exist below this layer.
+    Added,
+    /// The path existed below and this layer replaced it.
+    Modified,
+    /// A directory the layer re-declares without changing what lies below.
+    Unchanged,
+    /// Whiteouts and opaque markers.
+    Deleted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HiddenHow {
+    Overwritten,
+    Deleted,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub node: NodeId,
+    pub layer: u16,
+    pub kind: Kind,
+    pub change: Change,
+    pub hidden_how: HiddenHow,
+    /// Layer that hid this entry, or [`NO_LAYER`] while it is visible.
+    pub hidden_by: u16,
+    /// Tar header size: the content bytes of a regular file; 0 for everything else.
+    pub size: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub hash: u64,
+    /// Hardlink: the entry holding the content (NONE if dangling). Symlink: index into
+    /// `Index::symlink_targets`.
+    pub link: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Count {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+impl Count {
+    fn add(&mut self, bytes: u64) {
+        self.files += 1;
+        self.bytes += bytes;
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LayerChanges {
+    pub entries: Range<u32>,
+    /// Sum of regular-file sizes in the layer's tar (hardlinks once, as `tar -tvf` shows).
+    pub size: u64,
+    /// Bytes of this layer still visible in the final image.
+    pub final_bytes: u64,
+    pub added: Count,
+    pub modified: Count,
+    pub deleted: Count,
+    pub blob_bytes: u64,
+    pub tar_bytes: u64,
+    pub compression: Compression,
+}
+
+/// Callbacks for a progress display; all are called from worker threads.
+pub trait Progress: Sync {
+    /// Layer `layer` starts; the returned callback sees the blob bytes read so far.
+    fn start(&self, _layer: usize, _blob_bytes: Option<u64>) -> Option<Box<dyn FnMut(u64) + Send>> {
+        None
+    }
+    fn done(&self, _layer: usize) {}
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+#[derive(Debug, Clone, Copy)]
+pub struct IndexOptions {
+    pub hash_contents: bool,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        IndexOptions {
+            hash_contents: true,
+        }
+    }
+}
+
+pub struct Index {
+    pub paths: PathArena,
+    pub entries: Vec<Entry>,
+    pub layers: Vec<LayerChanges>,
+    pub symlink_targets: Vec<Box<str>>,
+    /// Per node: the entry visible in the final tree, or NONE.
+    pub current: Vec<u32>,
+    /// Per node: bytes in the final tree (a file's size counted once across hardlinks; a
+    /// directory's sum of its children).
+    pub node_size: Vec<u64>,
+    /// Per node: visible regular files at or below it.
+    pub node_files: Vec<u32>,
+    /// Per node: whether it exists in the final tree (explicitly or as an implied parent).
+    pub visible: Vec<bool>,
+    /// Per entry that holds content: whether its bytes are still reachable in the final tree.
+    pub live: Vec<bool>,
+    /// Bytes written by all layers (regular files, hardlinks once).
+    pub written_bytes: u64,
+    /// Bytes in the final tree.
+    pub final_bytes: u64,
+    pub final_files: u64,
+}
+
+impl Index {
+    /// Reads every layer of `image` (in parallel), then merges them in order.
+    pub fn build(
+        image: &Image,
+        opts: IndexOptions,
+        progress: &dyn Progress,
+    ) -> Result<Index, SourceError> {
+        let read_opts = ReadOptions {
+            hash_contents: opts.hash_contents,
+        };
+        let raws = (0..image.layers.len())
+            .into_par_iter()
+            .map(|i| {
+                let advance = progress.start(i, image.blob_size(i));
+                let stream = image.open_layer(i, advance)?;
+                let raw = read_layer(i, stream, &read_opts);
+                progress.done(i);
+                raw
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Index::merge(raws)
+    }
+
+    pub fn merge(raws: Vec<RawLayer>) -> Result<Index, SourceError> {
+        if raws.len() >= NO_LAYER as usize {
+            return Err(SourceError::Unsupported(format!(
+                "{} layers is more than weigh handles",
+                raws.len()
+            )));
+        }
+        let mut m = Merger {
+            ix: Index {
+                paths: PathArena::new(),
+                entries: Vec::with_capacity(raws.iter().map(|r| r.entries.len()).sum()),
+                layers: Vec::with_capacity(raws.len()),
+                symlink_targets: Vec::new(),
+                current: vec![NONE],
+                node_size: Vec::new(),
+                node_files: Vec::new(),
+                visible: Vec::new(),
+                live: Vec::new(),
+                written_bytes: 0,
+                final_bytes: 0,
+                final_files: 0,
+            },
+        };
+        for (i, raw) in raws.into_iter().enumerate() {
+            m.merge_layer(i as u16, raw);
+        }
+        let mut ix = m.ix;
+        ix.finalize();
+        Ok(ix)
+    }
+
+    pub fn entry_path(&self, e: u32) -> String {
+        self.paths.path(self.entries[e as usize].node)
+    }
+
+    /// The entry holding the bytes of `e` (itself, or the target of a hardlink).
+    pub fn owner(&self, e: u32) -> u32 {
+        let entry = &self.entries[e as usize];
+        if entry.kind == Kind::Hardlink && entry.link != NONE {
+            entry.link
+        } else {
+            e
+        }
+    }
+
+    pub fn symlink_target(&self, e: u32) -> Option<&str> {
+        let entry = &self.entries[e as usize];
+        (entry.kind == Kind::Symlink && entry.link != NONE)
+            .then(|| &*self.symlink_targets[entry.link as usize])
+    }
+
+    /// Bytes this visible entry contributes to the final tree.
+    pub fn effective_size(&self, e: u32) -> u64 {
+        self.node_size[self.entries[e as usize].node as usize]
+    }
+
+    fn finalize(&mut self) {
+        let n_nodes = self.paths.len();
+        let n_entries = self.entries.len();
+        self.current.resize(n_nodes, NONE);
+        // Which visible name carries each file's bytes: the file itself if visible, else the
+        // first surviving hardlink to it. Bytes whose every name is hidden are waste.
+        let mut carrier = vec![NONE; n_entries];
+        for &c in &self.current {
+            if c == NONE || !self.entries[c as usize].kind.is_content() {
+                continue;
+            }
+            let o = self.owner(c);
+            let cur = carrier[o as usize];
+            if c == o || cur == NONE || (cur != o && c < cur) {
+                carrier[o as usize] = c;
+            }
+        }
+        self.node_size = vec![0; n_nodes];
+        self.node_files = vec![0; n_nodes];
+        self.visible = vec![false; n_nodes];
+        self.live = vec![false; n_entries];
+        self.written_bytes = 0;
+        for (e, entry) in self.entries.iter().enumerate() {
+            if entry.kind != Kind::File {
+                continue;
+            }
+            self.written_bytes += entry.size;
+            let c = carrier[e];
+            if c != NONE {
+                self.live[e] = true;
+                let node = self.entries[c as usize].node as usize;
+                self.node_size[node] = entry.size;
+                self.layers[entry.layer as usize].final_bytes += entry.size;
+            }
+        }
+        for (node, &c) in self.current.iter().enumerate() {
+            if c != NONE {
+                self.visible[node] = true;
+                if self.entries[c as usize].kind != Kind::Dir {
+                    self.node_files[node] = 1;
+                }
+            }
+        }
+        // Children always have larger ids than their parents, so one reverse sweep sums the tree.
+        for node in (1..n_nodes).rev() {
+            if !self.visible[node] {
+                continue;
+            }
+            let parent = self.paths.parent(node as NodeId).unwrap_or(ROOT) as usize;
+            self.visible[parent] = true;
+            self.node_size[parent] += self.node_size[node];
+            self.node_files[parent] += self.node_files[node];
+        }
+        self.visible[ROOT as usize] = true;
+        self.final_bytes = self.node_size[ROOT as usize];
+        self.final_files = self.node_files[ROOT as usize] as u64;
+    }
+
+    pub fn waste_bytes(&self) -> u64 {
+        self.written_bytes - self.final_bytes
+    }
+
+    /// Entries holding bytes that no visible path reaches any more.
+    pub fn dead_entries(&self) -> impl Iterator<Item = u32> + '_ {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(e, entry)| entry.kind == Kind::File && !self.live[*e])
+            .map(|(e, _)| e as u32)
+    }
+}
+
+struct Merger {
+    ix: Index,
+}
+
+impl Merger {
+    fn node_for(&mut self, path: &str) -> NodeId {
+        let id = if path.is_empty() {
+            ROOT
+        } else {
+            self.ix.paths.intern(path)
+        };
+        if self.ix.current.len() < self.ix.paths.len() {
+            self.ix.current.resize(self.ix.paths.len(), NONE);
+        }
+        id
+    }
+
+    fn hide(&mut self, node: NodeId, layer: u16, how: HiddenHow, deleted: &mut Count) {
+        let c = self.ix.current[node as usize];
+        if c == NONE {
+            return;
+        }
+        let entry = &mut self.ix.entries[c as usize];
+        entry.hidden_by = layer;
+        entry.hidden_how = how;
+        if entry.kind != Kind::Dir {
+            deleted.add(entry.size);
+        }
+        self.ix.current[node as usize] = NONE;
+    }
+
+    fn hide_below(&mut self, node: NodeId, layer: u16, how: HiddenHow, deleted: &mut Count) {
+        let mut stack: Vec<NodeId> = self.ix.paths.children(node).collect();
+        while let Some(n) = stack.pop() {
+            self.hide(n, layer, how, deleted);
+            stack.extend(self.ix.paths.children(n));
+        }
+    }
+
+    fn merge_layer(&mut self, layer: u16, raw: RawLayer) {
+        let first = self.ix.entries.len() as u32;
+        let mut changes = LayerChanges {
+            entries: first..first,
+            size: 0,
+            final_bytes: 0,
+            added: Count::default(),
+            modified: Count::default(),
+            deleted: Count::default(),
+            blob_bytes: raw.blob_bytes,
+            tar_bytes: raw.tar_bytes,
+            compression: raw.compression.unwrap_or(Compression::None),
+        };
+        // Whiteouts only ever apply to the layers below, wherever they sit in the tar, so
+        // apply them all before this layer's own files.
+        for r in raw
+            .entries
+            .iter()
+            .filter(|r| matches!(r.kind, Kind::Whiteout | Kind::Opaque))
+        {
+            let node = self.node_for(raw.str(r.path));
+            if r.kind == Kind::Whiteout {
+                self.hide(node, layer, HiddenHow::Deleted, &mut changes.deleted);
+            }
+            self.hide_below(node, layer, HiddenHow::Deleted, &mut changes.deleted);
+            self.ix.entries.push(Entry {
+                node,
+                layer,
+                kind: r.kind,
+                change: Change::Deleted,
+                hidden_how: HiddenHow::Deleted,
+                hidden_by: NO_LAYER,
+                size: 0,
+                mode: r.mode,
+                uid: r.uid,
+                gid: r.gid,
+                hash: 0,
+                link: NONE,
+            });
+        }
+        let mut last_parent: Option<(String, NodeId)> = None;
+        for r in raw
+            .entries
+            .iter()
+            .filter(|r| !matches!(r.kind, Kind::Whiteout | Kind::Opaque))
+        {
+            let path = raw.str(r.path);
+            let (dir, base) = match path.rsplit_once('/') {
+                Some((d, b)) => (d, b),
+                None => ("", path),
+            };
+            let parent = match &last_parent {
+                Some((d, id)) if d == dir => *id,
+                _ => {
+                    let id = self.node_for(dir);
+                    // Something that is not a directory cannot hold children: a lower file or
+                    // symlink where this layer puts a directory is replaced by it.
+                    let mut a = Some(id);
+                    while let Some(n) = a {
+                        let c = self.ix.current[n as usize];
+                        if c != NONE && self.ix.entries[c as usize].kind != Kind::Dir {
+                            self.hide(n, layer, HiddenHow::Overwritten, &mut changes.deleted);
+                        }
+                        a = self.ix.paths.parent(n);
+                    }
+                    last_parent = Some((dir.to_string(), id));
+                    id
+                }
+            };
+            let node = self.ix.paths.child(parent, base);
+            if self.ix.current.len() < self.ix.paths.len() {
+                self.ix.current.resize(self.ix.paths.len(), NONE);
+            }
+            let prev = self.ix.current[node as usize];
+            // A non-directory replacing a directory (declared or only implied by its
+            // children) hides everything below it.
+            if r.kind != Kind::Dir
+                && (prev == NONE || self.ix.entries[prev as usize].kind == Kind::Dir)
+                && self.ix.paths.children(node).next().is_some()
+            {
+                self.hide_below(node, layer, HiddenHow::Overwritten, &mut changes.deleted);
+            }
+            let change = if prev == NONE {
+                Change::Added
+            } else {
+                let p = &self.ix.entries[prev as usize];
+                let (pkind, pchange) = (p.kind, p.change);
+                if pkind == Kind::Dir && r.kind == Kind::Dir {
+                    Change::Unchanged
+                } else {
+                    let mut scratch = Count::default();
+                    self.hide(node, layer, HiddenHow::Overwritten, &mut scratch);
+                    if p_layer(&self.ix.entries, prev) == layer {
+                        pchange
+                    } else {
+                        Change::Modified
+                    }
+                }
+            };
+            if prev != NONE && change == Change::Unchanged {
+                // A re-declared directory replaces the lower entry's metadata, not what lies below.
+                let p = &mut self.ix.entries[prev as usize];
+                p.hidden_by = layer;
+                p.hidden_how = HiddenHow::Overwritten;
+            }
+            let link = match r.kind {
+                Kind::Hardlink => {
+                    let target = r
+                        .link
+                        .map(|l| raw.str(l))
+                        .and_then(|l| self.ix.paths.find(l));
+                    match target.map(|t| self.ix.current.get(t as usize).copied().unwrap_or(NONE)) {
+                        Some(t) if t != NONE => {
+                            let te = &self.ix.entries[t as usize];
+                            match te.kind {
+                                Kind::File => t,
+                                Kind::Hardlink => te.link,
+                                _ => NONE,
+                            }
+                        }
+                        _ => NONE,
+                    }
+                }
+                Kind::Symlink => {
+                    self.ix
+                        .symlink_targets
+                        .push(r.link.map(|l| raw.str(l)).unwrap_or("").into());
+                    (self.ix.symlink_targets.len() - 1) as u32
+                }
+                _ => NONE,
+            };
+            if r.kind != Kind::Dir {
+                match change {
+                    Change::Added => changes.added.add(r.size),
+                    Change::Modified => changes.modified.add(r.size),
+                    _ => {}
+                }
+            }
+            if r.kind == Kind::File {
+                changes.size += r.size;
+            }
+            let e = self.ix.entries.len() as u32;
+            self.ix.entries.push(Entry {
+                node,
+                layer,
+                kind: r.kind,
+                change,
+                hidden_how: HiddenHow::Overwritten,
+                hidden_by: NO_LAYER,
+                size: r.size,
+                mode: r.mode,
+                uid: r.uid,
+                gid: r.gid,
+                hash: r.hash,
+                link,
+            });
+            self.ix.current[node as usize] = e;
+        }
+        changes.entries = first..self.ix.entries.len() as u32;
+        self.ix.layers.push(changes);
+    }
+}
+
+fn p_layer(entries: &[Entry], e: u32) -> u16 {
+    entries[e as usize].layer
+}

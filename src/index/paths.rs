@@ -1,0 +1,204 @@
+//! Every path is stored once as a node in an arena tree with interned component names, so a
+//! million-file image costs a few tens of bytes per path rather than a `String` per entry per layer.
+
+use std::collections::HashMap;
+
+use lasso::{Rodeo, Spur};
+
+pub type NodeId = u32;
+pub const ROOT: NodeId = 0;
+pub const NONE: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    parent: NodeId,
+    name: Spur,
+    first_child: NodeId,
+    next_sibling: NodeId,
+}
+
+pub struct PathArena {
+    names: Rodeo,
+    nodes: Vec<Node>,
+    lookup: HashMap<(NodeId, Spur), NodeId>,
+}
+
+impl Default for PathArena {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PathArena {
+    pub fn new() -> Self {
+        let mut names = Rodeo::new();
+        let root = names.get_or_intern_static("");
+        PathArena {
+            names,
+            nodes: vec![Node {
+                parent: NONE,
+                name: root,
+                first_child: NONE,
+                next_sibling: NONE,
+            }],
+            lookup: HashMap::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.len() <= 1
+    }
+
+    pub fn child(&mut self, parent: NodeId, name: &str) -> NodeId {
+        let spur = self.names.get_or_intern(name);
+        if let Some(&id) = self.lookup.get(&(parent, spur)) {
+            return id;
+        }
+        let id = self.nodes.len() as NodeId;
+        let p = &mut self.nodes[parent as usize];
+        let next_sibling = p.first_child;
+        p.first_child = id;
+        self.nodes.push(Node {
+            parent,
+            name: spur,
+            first_child: NONE,
+            next_sibling,
+        });
+        self.lookup.insert((parent, spur), id);
+        id
+    }
+
+    /// Looks a path up without creating it.
+    pub fn find(&self, path: &str) -> Option<NodeId> {
+        let mut cur = ROOT;
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            let spur = self.names.get(part)?;
+            cur = *self.lookup.get(&(cur, spur))?;
+        }
+        Some(cur)
+    }
+
+    /// Interns a clean relative path (`a/b/c`), creating missing ancestors.
+    pub fn intern(&mut self, path: &str) -> NodeId {
+        let mut cur = ROOT;
+        for part in path.split('/') {
+            cur = self.child(cur, part);
+        }
+        cur
+    }
+
+    pub fn parent(&self, id: NodeId) -> Option<NodeId> {
+        let p = self.nodes[id as usize].parent;
+        (p != NONE).then_some(p)
+    }
+
+    pub fn name(&self, id: NodeId) -> &str {
+        self.names.resolve(&self.nodes[id as usize].name)
+    }
+
+    pub fn children(&self, id: NodeId) -> Children<'_> {
+        Children {
+            arena: self,
+            next: self.nodes[id as usize].first_child,
+        }
+    }
+
+    /// Absolute path, `/` for the root.
+    pub fn path(&self, id: NodeId) -> String {
+        if id == ROOT {
+            return "/".into();
+        }
+        let mut parts = Vec::new();
+        let mut cur = id;
+        while cur != ROOT {
+            parts.push(self.name(cur));
+            cur = self.nodes[cur as usize].parent;
+        }
+        let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+        for p in parts.iter().rev() {
+            out.push('/');
+            out.push_str(p);
+        }
+        out
+    }
+
+    pub fn depth(&self, id: NodeId) -> usize {
+        let mut d = 0;
+        let mut cur = id;
+        while cur != ROOT {
+            d += 1;
+            cur = self.nodes[cur as usize].parent;
+        }
+        d
+    }
+}
+
+pub struct Children<'a> {
+    arena: &'a PathArena,
+    next: NodeId,
+}
+
+impl Iterator for Children<'_> {
+    type Item = NodeId;
+    fn next(&mut self) -> Option<NodeId> {
+        if self.next == NONE {
+            return None;
+        }
+        let id = self.next;
+        self.next = self.arena.nodes[id as usize].next_sibling;
+        Some(id)
+    }
+}
+
+/// Normalises a tar member path (`./usr//bin/` → `usr/bin`). `None` for the root itself;
+/// `Err` for a path that climbs out of the root with `..`.
+pub fn clean_path(raw: &str) -> Result<Option<String>, ()> {
+    let mut out = String::with_capacity(raw.len());
+    for part in raw.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return Err(()),
+            p => {
+                if !out.is_empty() {
+                    out.push('/');
+                }
+                out.push_str(p);
+            }
+        }
+    }
+    Ok((!out.is_empty()).then_some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interns_once_and_rebuilds_paths() {
+        let mut a = PathArena::new();
+        let x = a.intern("usr/lib/x.so");
+        let y = a.intern("usr/lib/x.so");
+        assert_eq!(x, y);
+        assert_eq!(a.path(x), "/usr/lib/x.so");
+        assert_eq!(a.find("usr/lib"), a.parent(x));
+        assert_eq!(a.find("usr/nope"), None);
+        let lib = a.find("usr/lib").unwrap();
+        a.intern("usr/lib/y.so");
+        assert_eq!(a.children(lib).count(), 2);
+        assert_eq!(a.depth(x), 3);
+    }
+
+    #[test]
+    fn cleans_paths() {
+        assert_eq!(
+            clean_path("./usr//bin/").unwrap().as_deref(),
+            Some("usr/bin")
+        );
+        assert_eq!(clean_path("./").unwrap(), None);
+        assert!(clean_path("a/../../etc").is_err());
+    }
+}

@@ -1,0 +1,8 @@
+//! weigh: explains the size of container images.
+
+pub mod analysis;
+pub mod attribute;
+pub mod cli;
+pub mod index;
+pub mod report;
+pub mod source;

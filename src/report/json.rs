@@ -1,0 +1,88 @@
+//! `--format json`: the versioned document described in docs/json-schema.md.
+
+use serde::Serialize;
+
+use crate::analysis::{
+    Analysis, DuplicateGroup, FileRecord, ImageInfo, LayerInfo, PathSize, Totals, WasteItem,
+};
+
+/// Bumped whenever a field changes meaning or disappears; additions keep the version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct Document<'a> {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub image: &'a ImageInfo,
+    pub totals: &'a Totals,
+    pub layers: &'a [LayerInfo],
+    pub largest_directories: Vec<PathSize>,
+    pub largest_files: Vec<PathSize>,
+    pub waste: Waste,
+    pub duplicates: Duplicates,
+    pub files: Vec<FileRecord>,
+}
+
+#[derive(Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct Waste {
+    pub bytes: u64,
+    pub efficiency: f64,
+    pub items: Vec<WasteItem>,
+}
+
+#[derive(Serialize)]
+pub struct Duplicates {
+    pub bytes: u64,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Serialize)]
+pub struct Group {
+    #[serde(flatten)]
+    pub group: DuplicateGroup,
+    pub paths: Vec<String>,
+}
+
+pub fn document(a: &Analysis, top: usize) -> Document<'_> {
+    Document {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "weigh",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        image: &a.image,
+        totals: &a.totals,
+        layers: &a.layers,
+        largest_directories: a.largest_dirs(top),
+        largest_files: a.largest_files(top),
+        waste: Waste {
+            bytes: a.totals.waste_bytes,
+            efficiency: a.totals.efficiency,
+            items: a.waste_items(top),
+        },
+        duplicates: Duplicates {
+            bytes: a.totals.duplicate_bytes,
+            groups: a
+                .duplicates
+                .iter()
+                .take(top)
+                .map(|g| Group {
+                    group: g.clone(),
+                    paths: a.group_paths(g),
+                })
+                .collect(),
+        },
+        files: a.files(),
+    }
+}
+
+pub fn write(a: &Analysis, top: usize, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &document(a, top))?;
+    writeln!(out)
+}

@@ -1,0 +1,50 @@
+//! Output formats. Each reads an `Analysis` and writes text; none computes numbers.
+
+pub mod json;
+pub mod table;
+pub mod text;
+
+use std::fmt::Write as _;
+
+/// `959.3 MB`: SI units, as docker and registries show sizes.
+pub fn size(bytes: u64) -> String {
+    bytesize::ByteSize(bytes).display().si().to_string()
+}
+
+/// Optional sizes print as `n/a`.
+pub fn opt_size(bytes: Option<u64>) -> String {
+    bytes.map(size).unwrap_or_else(|| "n/a".into())
+}
+
+/// `41,203`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+pub fn percent(ratio: f64) -> String {
+    let mut s = String::new();
+    let _ = write!(s, "{:.1} %", ratio * 100.0);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_numbers() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(1234567), "1,234,567");
+        assert_eq!(size(959_300_000), "959.3 MB");
+        assert_eq!(size(512), "512 B");
+        assert_eq!(percent(0.9987), "99.9 %");
+    }
+}

@@ -1,0 +1,68 @@
+//! Plain aligned tables for terminal reports.
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+pub struct Table {
+    headers: Vec<&'static str>,
+    align: Vec<Align>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(columns: &[(&'static str, Align)]) -> Table {
+        Table {
+            headers: columns.iter().map(|c| c.0).collect(),
+            align: columns.iter().map(|c| c.1).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn render(&self, indent: &str) -> String {
+        let width = |s: &str| s.chars().count();
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| width(h)).collect();
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate() {
+                widths[i] = widths[i].max(width(c));
+            }
+        }
+        let mut out = String::new();
+        let last = self.headers.len() - 1;
+        let line = |cells: Vec<&str>, out: &mut String| {
+            let mut l = String::from(indent);
+            for (i, c) in cells.iter().enumerate() {
+                let pad = widths[i] - width(c);
+                if self.align[i] == Align::Right {
+                    l.push_str(&" ".repeat(pad));
+                    l.push_str(c);
+                } else {
+                    l.push_str(c);
+                    if i != last {
+                        l.push_str(&" ".repeat(pad));
+                    }
+                }
+                if i != last {
+                    l.push_str("  ");
+                }
+            }
+            out.push_str(l.trim_end());
+            out.push('\n');
+        };
+        line(self.headers.clone(), &mut out);
+        for r in &self.rows {
+            line(r.iter().map(String::as_str).collect(), &mut out);
+        }
+        out
+    }
+}

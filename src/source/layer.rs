@@ -1,0 +1,256 @@
+//! One layer blob as a stream: raw bytes → digest check → decoder (sniffed) → tar bytes.
+
+use std::io::{self, BufRead, BufReader, Read};
+
+use flate2::bufread::MultiGzDecoder;
+use serde::Serialize;
+
+use super::digest::{Digest, HashingReader};
+use super::{LayerSource, SourceError, Verify};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+type Raw = HashingReader<Box<dyn Read + Send>>;
+
+enum Decoder {
+    Plain(BufReader<Raw>),
+    Gzip(Box<MultiGzDecoder<BufReader<Raw>>>),
+    Zstd(Box<zstd::stream::read::Decoder<'static, BufReader<Raw>>>),
+}
+
+impl Read for Decoder {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Decoder::Plain(r) => r.read(buf),
+            Decoder::Gzip(r) => r.read(buf),
+            Decoder::Zstd(r) => r.read(buf),
+        }
+    }
+}
+
+impl Decoder {
+    fn into_raw(self) -> Raw {
+        match self {
+            Decoder::Plain(r) => r.into_inner(),
+            Decoder::Gzip(r) => r.into_inner().into_inner(),
+            Decoder::Zstd(r) => r.finish().into_inner(),
+        }
+    }
+}
+
+/// A decompressed layer. Read the tar from it, then call [`LayerStream::finish`], which reads
+/// whatever is left and checks the digest: a layer is only trusted once finish returns Ok.
+pub struct LayerStream {
+    index: usize,
+    label: String,
+    verify: Verify,
+    declared_size: Option<u64>,
+    compression: Compression,
+    inner: HashingReader<Decoder>,
+}
+
+/// What the whole blob turned out to be.
+#[derive(Debug, Clone, Copy)]
+pub struct LayerTotals {
+    /// Bytes of the blob as stored.
+    pub blob_bytes: u64,
+    /// Bytes of the uncompressed tar stream.
+    pub tar_bytes: u64,
+}
+
+impl LayerStream {
+    pub(super) fn new(
+        index: usize,
+        layer: &LayerSource,
+        reader: Box<dyn Read + Send>,
+        size: u64,
+        progress: Option<Box<dyn FnMut(u64) + Send>>,
+    ) -> Result<LayerStream, SourceError> {
+        let label = layer.display_digest();
+        let err = |message: String| SourceError::Layer {
+            index,
+            digest: label.clone(),
+            message,
+        };
+        let media = layer.media_type.as_deref().unwrap_or("");
+        let hinted = media_type_compression(media).map_err(err)?;
+        if let Some(declared) = layer.declared_size
+            && declared != size
+        {
+            return Err(err(format!(
+                "blob is {size} bytes but the manifest says {declared} (truncated or wrong blob)"
+            )));
+        }
+        let blob_algo = match &layer.verify {
+            Verify::Blob(d) => Some(d.algorithm),
+            _ => None,
+        };
+        let mut raw = HashingReader::new(reader, blob_algo);
+        if let Some(p) = progress {
+            raw = raw.with_progress(p);
+        }
+        let mut buffered = BufReader::with_capacity(256 * 1024, raw);
+        let head = buffered
+            .fill_buf()
+            .map_err(|e| err(format!("cannot read blob: {e}")))?;
+        // Magic bytes win over the media type: Docker's own archives label plain tars as gzip.
+        let compression = if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else if head.is_empty() && hinted == Compression::None {
+            Compression::None
+        } else if head.is_empty() {
+            return Err(err("blob is empty".into()));
+        } else {
+            Compression::None
+        };
+        let decoder = match compression {
+            Compression::None => Decoder::Plain(buffered),
+            Compression::Gzip => Decoder::Gzip(Box::new(MultiGzDecoder::new(buffered))),
+            Compression::Zstd => Decoder::Zstd(Box::new(
+                zstd::stream::read::Decoder::with_buffer(buffered)
+                    .map_err(|e| err(format!("cannot start zstd decoder: {e}")))?,
+            )),
+        };
+        let diff_algo = match &layer.verify {
+            Verify::DiffId(d) => Some(d.algorithm),
+            _ => None,
+        };
+        Ok(LayerStream {
+            index,
+            label,
+            verify: layer.verify.clone(),
+            declared_size: layer.declared_size,
+            compression,
+            inner: HashingReader::new(decoder, diff_algo),
+        })
+    }
+
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// Turns an I/O error met while reading this layer into one line naming the layer.
+    pub fn error(&self, context: &str, e: &io::Error) -> SourceError {
+        let what = match self.compression {
+            Compression::Gzip => "gzip stream",
+            Compression::Zstd => "zstd stream",
+            Compression::None => "tar stream",
+        };
+        let message = if e.kind() == io::ErrorKind::UnexpectedEof {
+            format!("{context}: {what} ends early (truncated blob)")
+        } else {
+            format!("{context}: corrupt {what}: {e}")
+        };
+        SourceError::Layer {
+            index: self.index,
+            digest: self.label.clone(),
+            message,
+        }
+    }
+
+    /// Drains the stream and checks the digest.
+    pub fn finish(self) -> Result<LayerTotals, SourceError> {
+        let index = self.index;
+        let label = self.label.clone();
+        let err = |message: String| SourceError::Layer {
+            index,
+            digest: label.clone(),
+            message,
+        };
+        let compression = self.compression;
+        let mut inner = self.inner;
+        if let Err(e) = io::copy(&mut inner, &mut io::sink()) {
+            let what = match compression {
+                Compression::Gzip => "gzip stream",
+                Compression::Zstd => "zstd stream",
+                Compression::None => "blob",
+            };
+            return Err(err(if e.kind() == io::ErrorKind::UnexpectedEof {
+                format!("{what} ends early (truncated blob)")
+            } else {
+                format!("corrupt {what}: {e}")
+            }));
+        }
+        let tar_bytes = inner.count();
+        let (decoder, diff) = inner.into_parts();
+        let (blob_bytes, blob_digest) = decoder
+            .into_raw()
+            .finish()
+            .map_err(|e| err(format!("cannot read blob: {e}")))?;
+        if let Some(declared) = self.declared_size
+            && declared != blob_bytes
+        {
+            return Err(err(format!(
+                "blob has {blob_bytes} bytes but the manifest says {declared}"
+            )));
+        }
+        let check = |expected: &Digest, got: Option<Digest>, what: &str| match got {
+            Some(g) if &g == expected => Ok(()),
+            Some(g) => Err(err(format!(
+                "digest mismatch: {what} hashes to {g}, expected {expected} (corrupt or tampered layer)"
+            ))),
+            None => Ok(()),
+        };
+        match &self.verify {
+            Verify::Blob(d) => check(d, blob_digest, "blob")?,
+            Verify::DiffId(d) => check(d, diff, "uncompressed layer")?,
+            Verify::None => {}
+        }
+        Ok(LayerTotals {
+            blob_bytes,
+            tar_bytes,
+        })
+    }
+}
+
+impl Read for LayerStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+/// What a layer media type says about compression; unknown or encrypted types are refused.
+fn media_type_compression(media: &str) -> Result<Compression, String> {
+    if media.is_empty() {
+        return Ok(Compression::None);
+    }
+    if media.contains("encrypted") {
+        return Err(format!("encrypted layers ({media}) are not supported"));
+    }
+    let known = media.starts_with("application/vnd.oci.image.layer.")
+        || media.starts_with("application/vnd.docker.image.rootfs.")
+        || media == "application/x-tar"
+        || media == "application/tar";
+    if !known {
+        return Err(format!("unknown layer media type {media:?}"));
+    }
+    Ok(if media.ends_with("gzip") {
+        Compression::Gzip
+    } else if media.ends_with("zstd") {
+        Compression::Zstd
+    } else {
+        Compression::None
+    })
+}

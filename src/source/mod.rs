@@ -1,0 +1,361 @@
+//! Image sources: references, manifests, platform selection, configs, and each layer blob
+//! opened as a verified, decompressed byte stream.
+
+pub mod digest;
+mod docker_archive;
+mod layer;
+mod oci;
+pub mod platform;
+pub mod store;
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use oci_spec::image::ImageConfiguration;
+use serde::Serialize;
+
+pub use digest::Digest;
+pub use layer::{Compression, LayerStream};
+pub use platform::Platform;
+use store::{DirStore, Store, TarStore};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{what}: {source}")]
+    Io { what: String, source: io::Error },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Malformed(String),
+    #[error("blob {0} is missing from the image")]
+    MissingBlob(String),
+    #[error("{0}")]
+    Selection(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("layer {index} ({digest}): {message}")]
+    Layer {
+        index: usize,
+        digest: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    DockerArchive,
+    Oci,
+    OciArchive,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::DockerArchive => "docker-archive",
+            Transport::Oci => "oci",
+            Transport::OciArchive => "oci-archive",
+        }
+    }
+}
+
+/// A parsed image reference: `TRANSPORT:PATH[:SELECTOR]` or a bare path to sniff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub transport: Option<Transport>,
+    pub path: PathBuf,
+    /// A tag (`name:tag`), an OCI ref name, or `@N` for the N-th image of an archive.
+    pub selector: Option<String>,
+}
+
+impl Reference {
+    pub fn parse(s: &str) -> Result<Reference, SourceError> {
+        let transports = [
+            ("docker-archive:", Transport::DockerArchive),
+            ("oci-archive:", Transport::OciArchive),
+            ("oci:", Transport::Oci),
+        ];
+        for (prefix, transport) in transports {
+            if let Some(rest) = s.strip_prefix(prefix) {
+                if rest.is_empty() {
+                    return Err(SourceError::NotFound(format!(
+                        "{s}: no path after {prefix}"
+                    )));
+                }
+                let (path, selector) = split_selector(rest);
+                return Ok(Reference {
+                    transport: Some(transport),
+                    path,
+                    selector,
+                });
+            }
+        }
+        for prefix in ["docker://", "docker-daemon:", "containers-storage:", "dir:"] {
+            if s.starts_with(prefix) {
+                return Err(SourceError::Unsupported(format!(
+                    "{s}: the {} transport is not supported yet (use docker-archive:, oci: or oci-archive:)",
+                    prefix.trim_end_matches(['/', ':'])
+                )));
+            }
+        }
+        let (path, selector) = split_selector(s);
+        Ok(Reference {
+            transport: None,
+            path,
+            selector,
+        })
+    }
+}
+
+/// `file.tar:name:tag` → (`file.tar`, `name:tag`), unless the whole string is an existing
+/// path (paths may contain colons).
+fn split_selector(s: &str) -> (PathBuf, Option<String>) {
+    if Path::new(s).exists() {
+        return (PathBuf::from(s), None);
+    }
+    match s.split_once(':') {
+        Some((path, sel)) if !path.is_empty() && !sel.is_empty() && Path::new(path).exists() => {
+            (PathBuf::from(path), Some(sel.to_string()))
+        }
+        _ => (PathBuf::from(s), None),
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// `--platform`; `None` means the host's, and a single-platform image is then taken as is.
+    pub platform: Option<Platform>,
+}
+
+/// How a layer blob is checked as it streams.
+#[derive(Debug, Clone)]
+pub enum Verify {
+    /// The compressed blob hashes to its descriptor digest (OCI layouts, Docker 25+ archives).
+    Blob(Digest),
+    /// The uncompressed tar hashes to the config's diff_id (legacy `docker save` layer.tar).
+    DiffId(Digest),
+    None,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerSource {
+    /// Member of the store holding the blob.
+    #[serde(skip)]
+    pub location: String,
+    /// Digest of the blob as stored (compressed for registries and OCI layouts).
+    pub digest: Option<Digest>,
+    pub diff_id: Option<Digest>,
+    pub media_type: Option<String>,
+    /// Size the manifest declares for the blob, when it declares one.
+    pub declared_size: Option<u64>,
+    #[serde(skip)]
+    pub verify: Verify,
+}
+
+impl LayerSource {
+    /// The identity shown to users: the blob digest when known, else the diff_id.
+    pub fn display_digest(&self) -> String {
+        self.digest
+            .as_ref()
+            .or(self.diff_id.as_ref())
+            .map(Digest::short)
+            .unwrap_or_else(|| self.location.clone())
+    }
+}
+
+impl serde::Serialize for Digest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+pub struct Image {
+    /// The reference as the user wrote it.
+    pub reference: String,
+    pub transport: Transport,
+    /// Tag or ref name, when the archive or layout records one.
+    pub name: Option<String>,
+    /// Digest of the image manifest (OCI) or, for `docker save` archives, of the config (the image ID).
+    pub digest: Option<Digest>,
+    pub config_digest: Option<Digest>,
+    pub platform: Platform,
+    /// Platforms of the index the image was chosen from, if any.
+    pub available_platforms: Vec<Platform>,
+    pub config: ImageConfiguration,
+    pub layers: Vec<LayerSource>,
+    store: Arc<dyn Store>,
+}
+
+impl Image {
+    pub fn open(reference: &str, opts: &OpenOptions) -> Result<Image, SourceError> {
+        let r = Reference::parse(reference)?;
+        let transport = match r.transport {
+            Some(t) => t,
+            None => sniff(&r.path)?,
+        };
+        if !r.path.exists() {
+            return Err(SourceError::NotFound(format!(
+                "{}: no such file or directory",
+                r.path.display()
+            )));
+        }
+        let store: Arc<dyn Store> = if r.path.is_dir() {
+            Arc::new(DirStore::new(r.path.clone()))
+        } else {
+            Arc::new(TarStore::open(&r.path)?)
+        };
+        let mut image = match transport {
+            Transport::DockerArchive => docker_archive::open(store, r.selector.as_deref(), opts)?,
+            Transport::Oci | Transport::OciArchive => {
+                oci::open(store, r.selector.as_deref(), opts)?
+            }
+        };
+        image.reference = reference.to_string();
+        image.transport = transport;
+        Ok(image)
+    }
+
+    /// Opens layer `index` as a decompressed stream whose digest is checked by `finish`.
+    pub fn open_layer(
+        &self,
+        index: usize,
+        progress: Option<Box<dyn FnMut(u64) + Send>>,
+    ) -> Result<LayerStream, SourceError> {
+        let layer = &self.layers[index];
+        let (reader, size) = self
+            .store
+            .open(&layer.location)
+            .map_err(|e| SourceError::Layer {
+                index,
+                digest: layer.display_digest(),
+                message: match e {
+                    SourceError::MissingBlob(_) => {
+                        format!("blob {} is missing from the image", layer.location)
+                    }
+                    other => other.to_string(),
+                },
+            })?;
+        LayerStream::new(index, layer, reader, size, progress)
+    }
+
+    /// Size of layer `index`'s blob as stored, without reading it.
+    pub fn blob_size(&self, index: usize) -> Option<u64> {
+        let layer = &self.layers[index];
+        layer
+            .declared_size
+            .or_else(|| self.store.open(&layer.location).ok().map(|(_, s)| s))
+    }
+}
+
+fn sniff(path: &Path) -> Result<Transport, SourceError> {
+    let md = std::fs::metadata(path).map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            SourceError::NotFound(format!("{}: no such file or directory", path.display()))
+        } else {
+            SourceError::Io {
+                what: path.display().to_string(),
+                source: e,
+            }
+        }
+    })?;
+    if md.is_dir() {
+        if path.join("manifest.json").is_file() {
+            return Ok(Transport::DockerArchive);
+        }
+        if path.join("index.json").is_file() || path.join("oci-layout").is_file() {
+            return Ok(Transport::Oci);
+        }
+        return Err(SourceError::Malformed(format!(
+            "{} is a directory but neither an OCI image layout nor a docker save directory",
+            path.display()
+        )));
+    }
+    let mut magic = [0u8; 4];
+    let n = {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path).map_err(|e| SourceError::Io {
+            what: path.display().to_string(),
+            source: e,
+        })?;
+        f.read(&mut magic).unwrap_or(0)
+    };
+    if n >= 2 && magic[..2] == [0x1f, 0x8b] || n == 4 && magic == [0x28, 0xb5, 0x2f, 0xfd] {
+        return Err(SourceError::Unsupported(format!(
+            "{} is a compressed file; decompress it first (weigh reads docker save and OCI archives as plain tar)",
+            path.display()
+        )));
+    }
+    let store = TarStore::open(path)?;
+    if store.exists("manifest.json") {
+        Ok(Transport::DockerArchive)
+    } else if store.exists("index.json") {
+        Ok(Transport::OciArchive)
+    } else {
+        Err(SourceError::Malformed(format!(
+            "{} is a tar archive but not a container image (no manifest.json or index.json)",
+            path.display()
+        )))
+    }
+}
+
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    what: &str,
+) -> Result<T, SourceError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| SourceError::Malformed(format!("{what} is not valid: {e}")))
+}
+
+/// Reads a blob named by digest, verifying its digest (and size when declared).
+pub(crate) fn read_verified(
+    store: &dyn Store,
+    location: &str,
+    digest: Option<&Digest>,
+    what: &str,
+) -> Result<Vec<u8>, SourceError> {
+    let bytes = store.read_small(location).map_err(|e| match e {
+        SourceError::MissingBlob(_) => SourceError::MissingBlob(format!("{location} ({what})")),
+        other => other,
+    })?;
+    if let Some(d) = digest {
+        let got = digest::digest_bytes(d.algorithm, &bytes);
+        if &got != d {
+            return Err(SourceError::Malformed(format!(
+                "{what} {location}: digest mismatch: content hashes to {got}, expected {d}"
+            )));
+        }
+    }
+    Ok(bytes)
+}
+
+pub(crate) fn parse_config(bytes: &[u8], what: &str) -> Result<ImageConfiguration, SourceError> {
+    ImageConfiguration::from_reader(bytes)
+        .map_err(|e| SourceError::Malformed(format!("{what} is not a valid image config: {e}")))
+}
+
+pub(crate) fn config_platform(config: &ImageConfiguration) -> Platform {
+    Platform {
+        os: config.os().to_string(),
+        architecture: config.architecture().to_string(),
+        variant: config.variant().clone(),
+    }
+}
+
+pub(crate) fn diff_ids(config: &ImageConfiguration) -> Vec<Option<Digest>> {
+    config
+        .rootfs()
+        .diff_ids()
+        .iter()
+        .map(|d| Digest::parse(d))
+        .collect()
+}
+
+/// An error about layer `index` found while reading its entries.
+pub fn layer_error(index: usize, stream: &LayerStream, message: String) -> SourceError {
+    SourceError::Layer {
+        index,
+        digest: stream.label().to_string(),
+        message,
+    }
+}

@@ -1,0 +1,236 @@
+//! Where an image's files live: a directory (OCI layout, extracted `docker save`) or a tar
+//! archive read in place (docker-archive, oci-archive). Nothing is extracted; members of an
+//! archive are read by seeking to their offset.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Component, Path, PathBuf};
+
+use super::SourceError;
+
+/// JSON documents (manifests, configs, indexes) are small; a cap keeps a hostile image from
+/// making us allocate whatever its header claims.
+pub const MAX_METADATA_BYTES: u64 = 64 << 20;
+
+pub trait Store: Send + Sync {
+    /// Opens a member for streaming; returns the reader and the member's size.
+    fn open(&self, name: &str) -> Result<(Box<dyn Read + Send>, u64), SourceError>;
+    fn exists(&self, name: &str) -> bool;
+    /// Human description used in error messages.
+    fn describe(&self) -> String;
+
+    fn read_small(&self, name: &str) -> Result<Vec<u8>, SourceError> {
+        let (r, size) = self.open(name)?;
+        if size > MAX_METADATA_BYTES {
+            return Err(SourceError::Malformed(format!(
+                "{name} is {size} bytes, too large for image metadata"
+            )));
+        }
+        let mut buf = Vec::with_capacity(size as usize);
+        r.take(MAX_METADATA_BYTES)
+            .read_to_end(&mut buf)
+            .map_err(|e| SourceError::Io {
+                what: format!("{} in {}", name, self.describe()),
+                source: e,
+            })?;
+        Ok(buf)
+    }
+}
+
+/// Normalises a member name (`./a//b` → `a/b`) and refuses anything that could escape the
+/// root, so a manifest cannot point us at files outside the image.
+pub fn clean_member_name(name: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in name.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(parts.join("/"))
+}
+
+pub struct DirStore {
+    root: PathBuf,
+}
+
+impl DirStore {
+    pub fn new(root: PathBuf) -> Self {
+        DirStore { root }
+    }
+
+    fn path(&self, name: &str) -> Option<PathBuf> {
+        let clean = clean_member_name(name)?;
+        let rel = Path::new(&clean);
+        if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+            return None;
+        }
+        Some(self.root.join(rel))
+    }
+}
+
+impl Store for DirStore {
+    fn open(&self, name: &str) -> Result<(Box<dyn Read + Send>, u64), SourceError> {
+        let path = self
+            .path(name)
+            .ok_or_else(|| SourceError::Malformed(format!("invalid file name {name:?}")))?;
+        let file = File::open(&path).map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                SourceError::MissingBlob(name.to_string())
+            } else {
+                SourceError::Io {
+                    what: path.display().to_string(),
+                    source: e,
+                }
+            }
+        })?;
+        let size = file
+            .metadata()
+            .map_err(|e| SourceError::Io {
+                what: path.display().to_string(),
+                source: e,
+            })?
+            .len();
+        Ok((Box::new(file), size))
+    }
+
+    fn exists(&self, name: &str) -> bool {
+        self.path(name).is_some_and(|p| p.is_file())
+    }
+
+    fn describe(&self) -> String {
+        self.root.display().to_string()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Member {
+    offset: u64,
+    size: u64,
+}
+
+pub struct TarStore {
+    path: PathBuf,
+    members: HashMap<String, Member>,
+}
+
+impl TarStore {
+    /// Reads the archive's headers once (seeking past bodies) to learn where each member is.
+    pub fn open(path: &Path) -> Result<Self, SourceError> {
+        let io_err = |e: io::Error| SourceError::Io {
+            what: path.display().to_string(),
+            source: e,
+        };
+        let not_tar = |e: io::Error| {
+            SourceError::Malformed(format!(
+                "{} is not a readable tar archive: {e}",
+                path.display()
+            ))
+        };
+        let file = File::open(path).map_err(io_err)?;
+        let mut archive = tar::Archive::new(file);
+        let mut members = HashMap::new();
+        let mut links: Vec<(String, String)> = Vec::new();
+        for entry in archive.entries_with_seek().map_err(not_tar)? {
+            let entry = entry.map_err(not_tar)?;
+            let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let Some(name) = clean_member_name(&raw) else {
+                continue;
+            };
+            let kind = entry.header().entry_type();
+            if kind.is_symlink() || kind.is_hard_link() {
+                // `docker save` links identical layers to one copy: `b/layer.tar -> ../a/layer.tar`.
+                if let Some(target) = entry.link_name_bytes() {
+                    let target = String::from_utf8_lossy(&target).into_owned();
+                    let resolved = if kind.is_symlink() && !target.starts_with('/') {
+                        match name.rsplit_once('/') {
+                            Some((dir, _)) => format!("{dir}/{target}"),
+                            None => target,
+                        }
+                    } else {
+                        target
+                    };
+                    if let Some(t) = clean_member_name(&resolved) {
+                        links.push((name, t));
+                    }
+                }
+            } else if kind.is_file() || kind == tar::EntryType::Continuous {
+                members.insert(
+                    name,
+                    Member {
+                        offset: entry.raw_file_position(),
+                        size: entry.size(),
+                    },
+                );
+            }
+        }
+        // Links can point at links; a bounded number of rounds also stops cycles.
+        for _ in 0..8 {
+            let mut progressed = false;
+            links.retain(|(name, target)| match members.get(target).copied() {
+                Some(m) => {
+                    members.insert(name.clone(), m);
+                    progressed = true;
+                    false
+                }
+                None => true,
+            });
+            if !progressed {
+                break;
+            }
+        }
+        if members.is_empty() {
+            return Err(SourceError::Malformed(format!(
+                "{} is an empty or unreadable tar archive",
+                path.display()
+            )));
+        }
+        Ok(TarStore {
+            path: path.to_path_buf(),
+            members,
+        })
+    }
+}
+
+impl Store for TarStore {
+    fn open(&self, name: &str) -> Result<(Box<dyn Read + Send>, u64), SourceError> {
+        let member = clean_member_name(name)
+            .and_then(|n| self.members.get(&n).copied())
+            .ok_or_else(|| SourceError::MissingBlob(name.to_string()))?;
+        let io_err = |e| SourceError::Io {
+            what: self.path.display().to_string(),
+            source: e,
+        };
+        let mut file = File::open(&self.path).map_err(io_err)?;
+        file.seek(SeekFrom::Start(member.offset)).map_err(io_err)?;
+        Ok((Box::new(file.take(member.size)), member.size))
+    }
+
+    fn exists(&self, name: &str) -> bool {
+        clean_member_name(name).is_some_and(|n| self.members.contains_key(&n))
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_names_are_normalised_and_confined() {
+        assert_eq!(clean_member_name("./a//b/./c").as_deref(), Some("a/b/c"));
+        assert_eq!(clean_member_name("a/../b").as_deref(), Some("b"));
+        assert_eq!(clean_member_name("../etc/passwd"), None);
+        assert_eq!(clean_member_name("./"), None);
+    }
+}
