@@ -178,19 +178,11 @@ impl Analysis {
             available_platforms: image.available_platforms.clone(),
             created: image.config.created().clone(),
             user: cfg.and_then(|c| c.user().clone()).filter(|u| !u.is_empty()),
-            working_dir: cfg
-                .and_then(|c| c.working_dir().clone())
-                .filter(|w| !w.is_empty()),
+            working_dir: cfg.and_then(|c| c.working_dir().clone()).filter(|w| !w.is_empty()),
             entrypoint: cfg.and_then(|c| c.entrypoint().clone()),
             cmd: cfg.and_then(|c| c.cmd().clone()),
         };
-        Analysis {
-            image: image_info,
-            totals,
-            layers,
-            duplicates,
-            index,
-        }
+        Analysis { image: image_info, totals, layers, duplicates, index }
     }
 
     /// Directories of the final tree, largest first (the root excluded).
@@ -231,10 +223,7 @@ impl Analysis {
     /// Hidden copies, largest first.
     pub fn waste_items(&self, n: usize) -> Vec<WasteItem> {
         let ix = &self.index;
-        let mut dead: Vec<u32> = ix
-            .dead_entries()
-            .filter(|&e| ix.entries[e as usize].size > 0)
-            .collect();
+        let mut dead: Vec<u32> = ix.dead_entries().filter(|&e| ix.entries[e as usize].size > 0).collect();
         top_by(&mut dead, n, |&e| ix.entries[e as usize].size);
         dead.into_iter()
             .map(|e| {
@@ -344,11 +333,6 @@ fn find_duplicates(ix: &Index) -> Vec<DuplicateGroup> {
             });
         }
     }
-    groups.sort_by(|a, b| {
-        b.wasted
-            .cmp(&a.wasted)
-            .then(b.size.cmp(&a.size))
-            .then(a.nodes.cmp(&b.nodes))
-    });
+    groups.sort_by(|a, b| b.wasted.cmp(&a.wasted).then(b.size.cmp(&a.size)).then(a.nodes.cmp(&b.nodes)));
     groups
 }

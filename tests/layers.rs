@@ -28,12 +28,7 @@ fn size_of(a: &Analysis, path: &str) -> Option<u64> {
 #[test]
 fn whiteout_deletes_and_counts_waste_once() {
     let a = analyze(&Img::new(vec![
-        Layer::new(vec![
-            E::Dir("a"),
-            file("a/x", 100, 1),
-            file("a/y", 50, 2),
-            file("b/z", 10, 3),
-        ]),
+        Layer::new(vec![E::Dir("a"), file("a/x", 100, 1), file("a/y", 50, 2), file("b/z", 10, 3)]),
         Layer::new(vec![E::Whiteout("a/x")]),
     ]));
     assert_eq!(a.totals.content_bytes, 60);
@@ -45,21 +40,14 @@ fn whiteout_deletes_and_counts_waste_once() {
     assert_eq!(a.layers[1].deleted.bytes, 100);
     let w = a.waste_items(10);
     assert_eq!(w.len(), 1);
-    assert_eq!(
-        (w[0].path.as_str(), w[0].layer, w[0].hidden_by),
-        ("/a/x", 0, 1)
-    );
+    assert_eq!((w[0].path.as_str(), w[0].layer, w[0].hidden_by), ("/a/x", 0, 1));
     assert!((a.totals.efficiency - 60.0 / 160.0).abs() < 1e-9);
 }
 
 #[test]
 fn whiteout_of_a_directory_removes_its_subtree() {
     let a = analyze(&Img::new(vec![
-        Layer::new(vec![
-            file("d/e/f", 7, 1),
-            file("d/g", 3, 2),
-            file("keep", 1, 3),
-        ]),
+        Layer::new(vec![file("d/e/f", 7, 1), file("d/g", 3, 2), file("keep", 1, 3)]),
         Layer::new(vec![E::Whiteout("d")]),
     ]));
     assert_eq!(a.totals.content_bytes, 1);
@@ -82,10 +70,7 @@ fn opaque_directory_hides_lower_children_only() {
 
 #[test]
 fn overwrite_is_waste_of_the_hidden_copy_not_the_survivor() {
-    let a = analyze(&Img::new(vec![
-        Layer::new(vec![file("f", 100, 1)]),
-        Layer::new(vec![file("f", 30, 2)]),
-    ]));
+    let a = analyze(&Img::new(vec![Layer::new(vec![file("f", 100, 1)]), Layer::new(vec![file("f", 30, 2)])]));
     assert_eq!(a.totals.content_bytes, 30);
     assert_eq!(a.totals.waste_bytes, 100);
     assert_eq!(a.layers[1].modified.files, 1);
@@ -96,17 +81,11 @@ fn overwrite_is_waste_of_the_hidden_copy_not_the_survivor() {
 
 #[test]
 fn hardlinks_count_once_and_keep_bytes_alive() {
-    let a = analyze(&Img::new(vec![Layer::new(vec![
-        file("f", 100, 1),
-        E::Hardlink("h", "f"),
-    ])]));
+    let a = analyze(&Img::new(vec![Layer::new(vec![file("f", 100, 1), E::Hardlink("h", "f")])]));
     assert_eq!(a.totals.content_bytes, 100);
     assert_eq!(a.totals.files, 2);
     assert_eq!(a.layers[0].size, 100);
-    assert!(
-        a.duplicates.is_empty(),
-        "a hardlink is one file, not a duplicate"
-    );
+    assert!(a.duplicates.is_empty(), "a hardlink is one file, not a duplicate");
 
     // Deleting the first name leaves the bytes reachable through the link: no waste.
     let a = analyze(&Img::new(vec![
@@ -120,10 +99,7 @@ fn hardlinks_count_once_and_keep_bytes_alive() {
 
 #[test]
 fn symlinks_keep_their_target() {
-    let a = analyze(&Img::new(vec![Layer::new(vec![
-        file("usr/lib/x", 4, 1),
-        E::Symlink("lib", "usr/lib"),
-    ])]));
+    let a = analyze(&Img::new(vec![Layer::new(vec![file("usr/lib/x", 4, 1), E::Symlink("lib", "usr/lib")])]));
     let files = a.files();
     let lib = files.iter().find(|f| f.path == "/lib").unwrap();
     assert_eq!(lib.link.as_deref(), Some("usr/lib"));
@@ -132,10 +108,7 @@ fn symlinks_keep_their_target() {
 
 #[test]
 fn file_replacing_directory_hides_the_subtree() {
-    let a = analyze(&Img::new(vec![
-        Layer::new(vec![file("p/q", 40, 1)]),
-        Layer::new(vec![file("p", 2, 2)]),
-    ]));
+    let a = analyze(&Img::new(vec![Layer::new(vec![file("p/q", 40, 1)]), Layer::new(vec![file("p", 2, 2)])]));
     assert_eq!(a.totals.content_bytes, 2);
     assert_eq!(a.totals.waste_bytes, 40);
 }
@@ -143,27 +116,18 @@ fn file_replacing_directory_hides_the_subtree() {
 #[test]
 fn duplicates_group_identical_content() {
     let a = analyze(&Img::new(vec![
-        Layer::new(vec![
-            file("a/LICENSE", 1000, 7),
-            file("b/LICENSE", 1000, 7),
-            file("c/other", 1000, 8),
-        ]),
+        Layer::new(vec![file("a/LICENSE", 1000, 7), file("b/LICENSE", 1000, 7), file("c/other", 1000, 8)]),
         Layer::new(vec![file("d/LICENSE", 1000, 7)]),
     ]));
     assert_eq!(a.duplicates.len(), 1);
     let g = &a.duplicates[0];
     assert_eq!((g.count, g.size, g.wasted), (3, 1000, 2000));
-    assert_eq!(
-        a.group_paths(g),
-        vec!["/a/LICENSE", "/b/LICENSE", "/d/LICENSE"]
-    );
+    assert_eq!(a.group_paths(g), vec!["/a/LICENSE", "/b/LICENSE", "/d/LICENSE"]);
     assert_eq!(a.totals.duplicate_bytes, 2000);
 }
 
 fn sample() -> Vec<E> {
-    (0..50)
-        .map(|i| E::RawFile(format!("dir{}/file{i}", i % 5), vec![i as u8; 1000 + i]))
-        .collect()
+    (0..50).map(|i| E::RawFile(format!("dir{}/file{i}", i % 5), vec![i as u8; 1000 + i])).collect()
 }
 
 #[test]
@@ -182,12 +146,7 @@ fn every_compression_gives_the_same_analysis() {
                 Comp::Zstd => "zstd",
             }
         );
-        results.push((
-            a.totals.content_bytes,
-            a.totals.waste_bytes,
-            a.totals.files,
-            a.layers[0].tar_size,
-        ));
+        results.push((a.totals.content_bytes, a.totals.waste_bytes, a.totals.files, a.layers[0].tar_size));
     }
     assert!(results.windows(2).all(|w| w[0] == w[1]), "{results:?}");
     let expected: u64 = (0..50u64).filter(|i| i % 5 != 1).map(|i| 1000 + i).sum();
@@ -196,28 +155,17 @@ fn every_compression_gives_the_same_analysis() {
 
 #[test]
 fn all_source_formats_agree() {
-    let img = Img::new(vec![
-        Layer::new(sample()),
-        Layer::new(vec![file("dir2/file2", 5, 9)]).comp(Comp::Zstd),
-    ]);
+    let img =
+        Img::new(vec![Layer::new(sample()), Layer::new(vec![file("dir2/file2", 5, 9)]).comp(Comp::Zstd)]);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let oci = d.join("layout");
     write_dir(&oci, &oci_files(&[("v1", &img)]));
     write_tar(&d.join("img.oci.tar"), &oci_files(&[("v1", &img)]));
-    write_tar(
-        &d.join("legacy.tar"),
-        &docker_archive_files(&[(&["app:v1"], &img)], true),
-    );
-    write_tar(
-        &d.join("modern.tar"),
-        &docker_archive_files(&[(&["app:v1"], &img)], false),
-    );
+    write_tar(&d.join("legacy.tar"), &docker_archive_files(&[(&["app:v1"], &img)], true));
+    write_tar(&d.join("modern.tar"), &docker_archive_files(&[(&["app:v1"], &img)], false));
     let extracted = d.join("extracted");
-    write_dir(
-        &extracted,
-        &docker_archive_files(&[(&["app:v1"], &img)], true),
-    );
+    write_dir(&extracted, &docker_archive_files(&[(&["app:v1"], &img)], true));
     let refs = [
         format!("oci:{}", oci.display()),
         format!("oci:{}:v1", oci.display()),
@@ -236,15 +184,8 @@ fn all_source_formats_agree() {
         assert_eq!(a.totals.files, base.totals.files, "{r}");
         assert_eq!(a.totals.waste_bytes, base.totals.waste_bytes, "{r}");
         let sizes: Vec<u64> = a.layers.iter().map(|l| l.size).collect();
-        assert_eq!(
-            sizes,
-            base.layers.iter().map(|l| l.size).collect::<Vec<_>>(),
-            "{r}"
-        );
-        assert_eq!(
-            a.layers[0].history.created_by, base.layers[0].history.created_by,
-            "{r}"
-        );
+        assert_eq!(sizes, base.layers.iter().map(|l| l.size).collect::<Vec<_>>(), "{r}");
+        assert_eq!(a.layers[0].history.created_by, base.layers[0].history.created_by, "{r}");
     }
     // docker save layers are plain tar: no compressed size to report.
     assert_eq!(analyze_ref(&refs[5]).totals.compressed_bytes, None);
@@ -258,29 +199,16 @@ fn platform_is_chosen_from_an_index() {
     let dir = tempfile::tempdir().unwrap();
     write_dir(dir.path(), &oci_multiplatform_files("multi", &[&amd, &arm]));
     let r = format!("oci:{}", dir.path().display());
-    let open = |p: Option<&str>| {
-        Image::open(
-            &r,
-            &OpenOptions {
-                platform: p.map(|p| Platform::parse(p).unwrap()),
-            },
-        )
-    };
+    let open =
+        |p: Option<&str>| Image::open(&r, &OpenOptions { platform: p.map(|p| Platform::parse(p).unwrap()) });
     let img = open(Some("linux/arm64")).unwrap();
     assert_eq!(img.platform.to_string(), "linux/arm64");
-    assert_eq!(
-        img.available_platforms.len(),
-        2,
-        "the attestation manifest is not a platform"
-    );
+    assert_eq!(img.available_platforms.len(), 2, "the attestation manifest is not a platform");
     if Platform::host().architecture == "amd64" {
         assert_eq!(open(None).unwrap().platform.to_string(), "linux/amd64");
     }
     let err = open(Some("linux/s390x")).err().unwrap().to_string();
-    assert!(
-        err.contains("linux/amd64") && err.contains("linux/arm64") && !err.contains("unknown"),
-        "{err}"
-    );
+    assert!(err.contains("linux/amd64") && err.contains("linux/arm64") && !err.contains("unknown"), "{err}");
 }
 
 #[test]
@@ -291,10 +219,7 @@ fn history_pairs_with_layers_skipping_empty_entries() {
     ]);
     img.empty_history = vec![(0, "/bin/sh -c #(nop)  ENV A=b".into())];
     let a = analyze(&img);
-    assert_eq!(
-        a.layers[1].history.created_by.as_deref(),
-        Some("RUN /bin/sh -c npm ci # buildkit")
-    );
+    assert_eq!(a.layers[1].history.created_by.as_deref(), Some("RUN /bin/sh -c npm ci # buildkit"));
 }
 
 #[test]
@@ -303,14 +228,8 @@ fn archives_with_several_images_need_a_choice() {
     let two = Img::new(vec![Layer::new(vec![file("two", 2, 1)])]);
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("both.tar");
-    write_tar(
-        &p,
-        &docker_archive_files(&[(&["app:one"], &one), (&["app:two"], &two)], true),
-    );
-    let err = Image::open(&p.display().to_string(), &OpenOptions::default())
-        .err()
-        .unwrap()
-        .to_string();
+    write_tar(&p, &docker_archive_files(&[(&["app:one"], &one), (&["app:two"], &two)], true));
+    let err = Image::open(&p.display().to_string(), &OpenOptions::default()).err().unwrap().to_string();
     assert!(err.contains("app:one") && err.contains("app:two"), "{err}");
     let a = analyze_ref(&format!("docker-archive:{}:app:two", p.display()));
     assert_eq!(a.totals.content_bytes, 2);

@@ -32,11 +32,7 @@ pub fn pair_history(config: &ImageConfiguration, layers: usize) -> Vec<Option<Hi
     let mut out = vec![None; layers];
     let skip = layers.saturating_sub(with_layers.len());
     let from = with_layers.len().saturating_sub(layers);
-    for (slot, h) in out
-        .iter_mut()
-        .skip(skip)
-        .zip(with_layers.into_iter().skip(from))
-    {
+    for (slot, h) in out.iter_mut().skip(skip).zip(with_layers.into_iter().skip(from)) {
         *slot = Some(h);
     }
     out
@@ -82,30 +78,15 @@ mod tests {
 
     #[test]
     fn shortens_commands_of_both_builders() {
+        assert_eq!(short_command("/bin/sh -c #(nop) COPY dir:abc in ./dist ", 80), "COPY dir:abc in ./dist");
+        assert_eq!(short_command("RUN /bin/sh -c npm ci # buildkit", 80), "RUN npm ci");
+        assert_eq!(short_command("COPY /app/dist ./dist # buildkit", 80), "COPY /app/dist ./dist");
         assert_eq!(
-            short_command("/bin/sh -c #(nop) COPY dir:abc in ./dist ", 80),
-            "COPY dir:abc in ./dist"
-        );
-        assert_eq!(
-            short_command("RUN /bin/sh -c npm ci # buildkit", 80),
+            short_command("RUN |1 NODE_ENV=production /bin/sh -c npm ci # buildkit", 80),
             "RUN npm ci"
         );
         assert_eq!(
-            short_command("COPY /app/dist ./dist # buildkit", 80),
-            "COPY /app/dist ./dist"
-        );
-        assert_eq!(
-            short_command(
-                "RUN |1 NODE_ENV=production /bin/sh -c npm ci # buildkit",
-                80
-            ),
-            "RUN npm ci"
-        );
-        assert_eq!(
-            short_command(
-                "/bin/sh -c apt-get update &&     apt-get install -y g++",
-                20
-            ),
+            short_command("/bin/sh -c apt-get update &&     apt-get install -y g++", 20),
             "RUN apt-get update …"
         );
     }

@@ -37,13 +37,8 @@ fn parse_platform(s: &str) -> Result<Platform, String> {
 }
 
 /// Opens and indexes an image: the pipeline every subcommand starts with.
-pub fn analyze(
-    reference: &str,
-    platform: Option<Platform>,
-    quiet: bool,
-) -> anyhow::Result<Analysis> {
-    let image =
-        Image::open(reference, &OpenOptions { platform }).with_context(|| reference.to_string())?;
+pub fn analyze(reference: &str, platform: Option<Platform>, quiet: bool) -> anyhow::Result<Analysis> {
+    let image = Image::open(reference, &OpenOptions { platform }).with_context(|| reference.to_string())?;
     let bars = super::progress::Bars::new(image.layers.len(), quiet);
     let index = Index::build(&image, IndexOptions::default(), &bars);
     bars.clear();

@@ -49,17 +49,19 @@ where
                     | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
             ) {
                 let _ = e.print();
-                return ExitCode::from(
-                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                        EXIT_INPUT
-                    } else {
-                        EXIT_OK
-                    },
-                );
+                return ExitCode::from(if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    EXIT_INPUT
+                } else {
+                    EXIT_OK
+                });
             }
+            // clap's first paragraph is the message (it may wrap onto a second line, as for
+            // missing arguments); usage and tips follow and would make it several lines.
             let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
-            let msg = first.strip_prefix("error: ").unwrap_or(first);
+            let first: Vec<&str> =
+                rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+            let first = first.join(" ");
+            let msg = first.strip_prefix("error: ").unwrap_or(&first);
             eprintln!("weigh: {msg} (see weigh --help)");
             return ExitCode::from(EXIT_INPUT);
         }

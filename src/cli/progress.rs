@@ -11,11 +11,7 @@ pub struct Bars {
 
 impl Bars {
     pub fn new(layers: usize, quiet: bool) -> Bars {
-        let target = if quiet {
-            ProgressDrawTarget::hidden()
-        } else {
-            ProgressDrawTarget::stderr()
-        };
+        let target = if quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
         Bars {
             multi: MultiProgress::with_draw_target(target),
             bars: std::sync::Mutex::new(vec![None; layers]),

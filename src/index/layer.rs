@@ -27,10 +27,7 @@ pub enum Kind {
 
 impl Kind {
     pub fn is_content(self) -> bool {
-        matches!(
-            self,
-            Kind::File | Kind::Hardlink | Kind::Symlink | Kind::Other
-        )
+        matches!(self, Kind::File | Kind::Hardlink | Kind::Symlink | Kind::Other)
     }
 }
 
@@ -71,10 +68,7 @@ impl RawLayer {
     fn push_str(&mut self, s: &str) -> Span {
         let start = self.text.len() as u32;
         self.text.push_str(s);
-        Span {
-            start,
-            len: s.len() as u32,
-        }
+        Span { start, len: s.len() as u32 }
     }
 }
 
@@ -84,16 +78,9 @@ pub struct ReadOptions {
 }
 
 /// Reads a whole layer stream, then checks its digest.
-pub fn read_layer(
-    index: usize,
-    stream: LayerStream,
-    opts: &ReadOptions,
-) -> Result<RawLayer, SourceError> {
+pub fn read_layer(index: usize, stream: LayerStream, opts: &ReadOptions) -> Result<RawLayer, SourceError> {
     let compression = stream.compression();
-    let mut layer = RawLayer {
-        compression: Some(compression),
-        ..Default::default()
-    };
+    let mut layer = RawLayer { compression: Some(compression), ..Default::default() };
     let mut archive = tar::Archive::new(stream);
     let outcome = read_entries(&mut archive, &mut layer, opts);
     let stream = archive.into_inner();
@@ -119,17 +106,13 @@ fn read_entries<R: Read>(
     opts: &ReadOptions,
 ) -> Result<(), ReadError> {
     let mut buf = vec![0u8; 64 * 1024];
-    let entries = archive
-        .entries()
-        .map_err(|e| ReadError::Io("cannot read tar".into(), e))?;
+    let entries = archive.entries().map_err(|e| ReadError::Io("cannot read tar".into(), e))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| ReadError::Io("cannot read tar entry".into(), e))?;
         let header = entry.header();
         let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let Ok(clean) = clean_path(&raw_path) else {
-            return Err(ReadError::Entry(format!(
-                "entry {raw_path:?} escapes the image root with '..'"
-            )));
+            return Err(ReadError::Entry(format!("entry {raw_path:?} escapes the image root with '..'")));
         };
         let Some(path) = clean else { continue };
         let entry_type = header.entry_type();
@@ -157,9 +140,9 @@ fn read_entries<R: Read>(
             (Kind::Whiteout, join(target))
         } else {
             let kind = match entry_type {
-                tar::EntryType::Regular
-                | tar::EntryType::Continuous
-                | tar::EntryType::GNUSparse => Kind::File,
+                tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+                    Kind::File
+                }
                 tar::EntryType::Directory => Kind::Dir,
                 tar::EntryType::Symlink => Kind::Symlink,
                 tar::EntryType::Link => Kind::Hardlink,
@@ -169,9 +152,9 @@ fn read_entries<R: Read>(
             (kind, path)
         };
         let link = match kind {
-            Kind::Symlink | Kind::Hardlink => entry
-                .link_name_bytes()
-                .map(|l| String::from_utf8_lossy(&l).into_owned()),
+            Kind::Symlink | Kind::Hardlink => {
+                entry.link_name_bytes().map(|l| String::from_utf8_lossy(&l).into_owned())
+            }
             _ => None,
         };
         let link = match (kind, link) {
@@ -190,9 +173,7 @@ fn read_entries<R: Read>(
         if kind == Kind::File && opts.hash_contents && size > 0 {
             let mut h = Xxh3::new();
             loop {
-                let n = entry
-                    .read(&mut buf)
-                    .map_err(|e| ReadError::Io(format!("cannot read {path}"), e))?;
+                let n = entry.read(&mut buf).map_err(|e| ReadError::Io(format!("cannot read {path}"), e))?;
                 if n == 0 {
                     break;
                 }
@@ -202,16 +183,7 @@ fn read_entries<R: Read>(
         }
         let path = layer.push_str(&path);
         let link = link.map(|l| layer.push_str(&l));
-        layer.entries.push(RawEntry {
-            path,
-            link,
-            kind,
-            size,
-            mode,
-            uid,
-            gid,
-            hash,
-        });
+        layer.entries.push(RawEntry { path, link, kind, size, mode, uid, gid, hash });
     }
     Ok(())
 }

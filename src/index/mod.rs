@@ -104,9 +104,7 @@ pub struct IndexOptions {
 
 impl Default for IndexOptions {
     fn default() -> Self {
-        IndexOptions {
-            hash_contents: true,
-        }
+        IndexOptions { hash_contents: true }
     }
 }
 
@@ -135,14 +133,8 @@ pub struct Index {
 
 impl Index {
     /// Reads every layer of `image` (in parallel), then merges them in order.
-    pub fn build(
-        image: &Image,
-        opts: IndexOptions,
-        progress: &dyn Progress,
-    ) -> Result<Index, SourceError> {
-        let read_opts = ReadOptions {
-            hash_contents: opts.hash_contents,
-        };
+    pub fn build(image: &Image, opts: IndexOptions, progress: &dyn Progress) -> Result<Index, SourceError> {
+        let read_opts = ReadOptions { hash_contents: opts.hash_contents };
         let raws = (0..image.layers.len())
             .into_par_iter()
             .map(|i| {
@@ -194,11 +186,7 @@ impl Index {
     /// The entry holding the bytes of `e` (itself, or the target of a hardlink).
     pub fn owner(&self, e: u32) -> u32 {
         let entry = &self.entries[e as usize];
-        if entry.kind == Kind::Hardlink && entry.link != NONE {
-            entry.link
-        } else {
-            e
-        }
+        if entry.kind == Kind::Hardlink && entry.link != NONE { entry.link } else { e }
     }
 
     pub fn symlink_target(&self, e: u32) -> Option<&str> {
@@ -290,11 +278,7 @@ struct Merger {
 
 impl Merger {
     fn node_for(&mut self, path: &str) -> NodeId {
-        let id = if path.is_empty() {
-            ROOT
-        } else {
-            self.ix.paths.intern(path)
-        };
+        let id = if path.is_empty() { ROOT } else { self.ix.paths.intern(path) };
         if self.ix.current.len() < self.ix.paths.len() {
             self.ix.current.resize(self.ix.paths.len(), NONE);
         }
@@ -338,11 +322,7 @@ impl Merger {
         };
         // Whiteouts only ever apply to the layers below, wherever they sit in the tar, so
         // apply them all before this layer's own files.
-        for r in raw
-            .entries
-            .iter()
-            .filter(|r| matches!(r.kind, Kind::Whiteout | Kind::Opaque))
-        {
+        for r in raw.entries.iter().filter(|r| matches!(r.kind, Kind::Whiteout | Kind::Opaque)) {
             let node = self.node_for(raw.str(r.path));
             if r.kind == Kind::Whiteout {
                 self.hide(node, layer, HiddenHow::Deleted, &mut changes.deleted);
@@ -364,11 +344,7 @@ impl Merger {
             });
         }
         let mut last_parent: Option<(String, NodeId)> = None;
-        for r in raw
-            .entries
-            .iter()
-            .filter(|r| !matches!(r.kind, Kind::Whiteout | Kind::Opaque))
-        {
+        for r in raw.entries.iter().filter(|r| !matches!(r.kind, Kind::Whiteout | Kind::Opaque)) {
             let path = raw.str(r.path);
             let (dir, base) = match path.rsplit_once('/') {
                 Some((d, b)) => (d, b),
@@ -415,11 +391,7 @@ impl Merger {
                 } else {
                     let mut scratch = Count::default();
                     self.hide(node, layer, HiddenHow::Overwritten, &mut scratch);
-                    if p_layer(&self.ix.entries, prev) == layer {
-                        pchange
-                    } else {
-                        Change::Modified
-                    }
+                    if p_layer(&self.ix.entries, prev) == layer { pchange } else { Change::Modified }
                 }
             };
             if prev != NONE && change == Change::Unchanged {
@@ -430,10 +402,7 @@ impl Merger {
             }
             let link = match r.kind {
                 Kind::Hardlink => {
-                    let target = r
-                        .link
-                        .map(|l| raw.str(l))
-                        .and_then(|l| self.ix.paths.find(l));
+                    let target = r.link.map(|l| raw.str(l)).and_then(|l| self.ix.paths.find(l));
                     match target.map(|t| self.ix.current.get(t as usize).copied().unwrap_or(NONE)) {
                         Some(t) if t != NONE => {
                             let te = &self.ix.entries[t as usize];
@@ -447,9 +416,7 @@ impl Merger {
                     }
                 }
                 Kind::Symlink => {
-                    self.ix
-                        .symlink_targets
-                        .push(r.link.map(|l| raw.str(l)).unwrap_or("").into());
+                    self.ix.symlink_targets.push(r.link.map(|l| raw.str(l)).unwrap_or("").into());
                     (self.ix.symlink_targets.len() - 1) as u32
                 }
                 _ => NONE,

@@ -35,12 +35,7 @@ impl PathArena {
         let root = names.get_or_intern_static("");
         PathArena {
             names,
-            nodes: vec![Node {
-                parent: NONE,
-                name: root,
-                first_child: NONE,
-                next_sibling: NONE,
-            }],
+            nodes: vec![Node { parent: NONE, name: root, first_child: NONE, next_sibling: NONE }],
             lookup: HashMap::new(),
         }
     }
@@ -62,12 +57,7 @@ impl PathArena {
         let p = &mut self.nodes[parent as usize];
         let next_sibling = p.first_child;
         p.first_child = id;
-        self.nodes.push(Node {
-            parent,
-            name: spur,
-            first_child: NONE,
-            next_sibling,
-        });
+        self.nodes.push(Node { parent, name: spur, first_child: NONE, next_sibling });
         self.lookup.insert((parent, spur), id);
         id
     }
@@ -101,10 +91,7 @@ impl PathArena {
     }
 
     pub fn children(&self, id: NodeId) -> Children<'_> {
-        Children {
-            arena: self,
-            next: self.nodes[id as usize].first_child,
-        }
+        Children { arena: self, next: self.nodes[id as usize].first_child }
     }
 
     /// Absolute path, `/` for the root.
@@ -194,10 +181,7 @@ mod tests {
 
     #[test]
     fn cleans_paths() {
-        assert_eq!(
-            clean_path("./usr//bin/").unwrap().as_deref(),
-            Some("usr/bin")
-        );
+        assert_eq!(clean_path("./usr//bin/").unwrap().as_deref(), Some("usr/bin"));
         assert_eq!(clean_path("./").unwrap(), None);
         assert!(clean_path("a/../../etc").is_err());
     }

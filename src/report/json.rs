@@ -52,10 +52,7 @@ pub struct Group {
 pub fn document(a: &Analysis, top: usize) -> Document<'_> {
     Document {
         schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "weigh",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool { name: "weigh", version: env!("CARGO_PKG_VERSION") },
         image: &a.image,
         totals: &a.totals,
         layers: &a.layers,
@@ -72,10 +69,7 @@ pub fn document(a: &Analysis, top: usize) -> Document<'_> {
                 .duplicates
                 .iter()
                 .take(top)
-                .map(|g| Group {
-                    group: g.clone(),
-                    paths: a.group_paths(g),
-                })
+                .map(|g| Group { group: g.clone(), paths: a.group_paths(g) })
                 .collect(),
         },
         files: a.files(),

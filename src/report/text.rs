@@ -21,20 +21,12 @@ pub fn render(a: &Analysis, top: usize) -> String {
         field(&mut o, "name", name.clone());
     }
     if let Some(d) = &img.digest {
-        let what = if img.transport == Transport::DockerArchive {
-            "image ID"
-        } else {
-            "manifest"
-        };
+        let what = if img.transport == Transport::DockerArchive { "image ID" } else { "manifest" };
         field(&mut o, "digest", format!("{d} ({what})"));
     }
     let mut platform = img.platform.to_string();
     if img.available_platforms.len() > 1 {
-        let others: Vec<String> = img
-            .available_platforms
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let others: Vec<String> = img.available_platforms.iter().map(ToString::to_string).collect();
         let _ = write!(platform, " (index has {})", others.join(", "));
     }
     field(&mut o, "platform", platform);
@@ -43,21 +35,10 @@ pub fn render(a: &Analysis, top: usize) -> String {
     }
     let compressed = match t.compressed_bytes {
         Some(c) => format!("{} compressed", size(c)),
-        None => format!(
-            "compressed n/a: layers stored uncompressed ({} as stored)",
-            size(t.blob_bytes)
-        ),
+        None => format!("compressed n/a: layers stored uncompressed ({} as stored)", size(t.blob_bytes)),
     };
-    field(
-        &mut o,
-        "size",
-        format!("{} uncompressed · {}", size(t.content_bytes), compressed),
-    );
-    field(
-        &mut o,
-        "files",
-        format!("{} in {} layers", count(t.files), t.layers),
-    );
+    field(&mut o, "size", format!("{} uncompressed · {}", size(t.content_bytes), compressed));
+    field(&mut o, "files", format!("{} in {} layers", count(t.files), t.layers));
     field(
         &mut o,
         "waste",
@@ -89,12 +70,7 @@ pub fn render(a: &Analysis, top: usize) -> String {
         ("COMMAND", Align::Left),
     ]);
     for l in &a.layers {
-        let cmd = l
-            .history
-            .created_by
-            .as_deref()
-            .map(|c| short_command(c, 60))
-            .unwrap_or_default();
+        let cmd = l.history.created_by.as_deref().map(|c| short_command(c, 60)).unwrap_or_default();
         let compressed = match l.compression {
             Compression::None => "-".into(),
             _ => opt_size(l.compressed_size),
@@ -114,17 +90,9 @@ pub fn render(a: &Analysis, top: usize) -> String {
     let dirs = a.largest_dirs(top);
     if !dirs.is_empty() {
         let _ = writeln!(o, "\nLargest directories");
-        let mut tb = Table::new(&[
-            ("SIZE", Align::Right),
-            ("FILES", Align::Right),
-            ("PATH", Align::Left),
-        ]);
+        let mut tb = Table::new(&[("SIZE", Align::Right), ("FILES", Align::Right), ("PATH", Align::Left)]);
         for d in dirs {
-            tb.row(vec![
-                size(d.size),
-                count(d.files.unwrap_or(0) as u64),
-                d.path,
-            ]);
+            tb.row(vec![size(d.size), count(d.files.unwrap_or(0) as u64), d.path]);
         }
         o.push_str(&tb.render("  "));
     }
@@ -132,17 +100,9 @@ pub fn render(a: &Analysis, top: usize) -> String {
     let files = a.largest_files(top);
     if !files.is_empty() {
         let _ = writeln!(o, "\nLargest files");
-        let mut tb = Table::new(&[
-            ("SIZE", Align::Right),
-            ("LAYER", Align::Right),
-            ("PATH", Align::Left),
-        ]);
+        let mut tb = Table::new(&[("SIZE", Align::Right), ("LAYER", Align::Right), ("PATH", Align::Left)]);
         for f in files {
-            tb.row(vec![
-                size(f.size),
-                f.layer.map(|l| l.to_string()).unwrap_or_default(),
-                f.path,
-            ]);
+            tb.row(vec![size(f.size), f.layer.map(|l| l.to_string()).unwrap_or_default(), f.path]);
         }
         o.push_str(&tb.render("  "));
     }
@@ -150,10 +110,7 @@ pub fn render(a: &Analysis, top: usize) -> String {
     let waste = a.waste_items(top);
     let _ = writeln!(o, "\nWaste (bytes hidden by a later layer)");
     if waste.is_empty() {
-        let _ = writeln!(
-            o,
-            "  none: no layer overwrites or deletes what a lower layer wrote"
-        );
+        let _ = writeln!(o, "  none: no layer overwrites or deletes what a lower layer wrote");
     } else {
         let mut tb = Table::new(&[
             ("SIZE", Align::Right),
@@ -166,12 +123,7 @@ pub fn render(a: &Analysis, top: usize) -> String {
                 HiddenHow::Deleted => "deleted in",
                 HiddenHow::Overwritten => "overwritten in",
             };
-            tb.row(vec![
-                size(w.size),
-                w.layer.to_string(),
-                format!("{how} {}", w.hidden_by),
-                w.path,
-            ]);
+            tb.row(vec![size(w.size), w.layer.to_string(), format!("{how} {}", w.hidden_by), w.path]);
         }
         o.push_str(&tb.render("  "));
     }
@@ -193,12 +145,7 @@ pub fn render(a: &Analysis, top: usize) -> String {
             } else {
                 paths.join(", ")
             };
-            tb.row(vec![
-                size(g.wasted),
-                count(g.count as u64),
-                size(g.size),
-                shown,
-            ]);
+            tb.row(vec![size(g.wasted), count(g.count as u64), size(g.size), shown]);
         }
         o.push_str(&tb.render("  "));
     }

@@ -28,10 +28,7 @@ impl Digest {
             _ => return None,
         };
         let ok = hex.len() == len && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        ok.then(|| Digest {
-            algorithm,
-            hex: hex.to_string(),
-        })
+        ok.then(|| Digest { algorithm, hex: hex.to_string() })
     }
 
     pub fn algorithm_name(&self) -> &'static str {
@@ -102,12 +99,7 @@ pub struct HashingReader<R> {
 
 impl<R: Read> HashingReader<R> {
     pub fn new(inner: R, algorithm: Option<Algorithm>) -> Self {
-        HashingReader {
-            inner,
-            hasher: algorithm.map(Hasher::new),
-            count: 0,
-            progress: None,
-        }
+        HashingReader { inner, hasher: algorithm.map(Hasher::new), count: 0, progress: None }
     }
 
     pub fn with_progress(mut self, f: Box<dyn FnMut(u64) + Send>) -> Self {

@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::store::Store;
 use super::{
-    Digest, Image, LayerSource, OpenOptions, SourceError, Transport, Verify, config_platform,
-    diff_ids, parse_config, parse_json, read_verified,
+    Digest, Image, LayerSource, OpenOptions, SourceError, Transport, Verify, config_platform, diff_ids,
+    parse_config, parse_json, read_verified,
 };
 
 #[derive(Deserialize)]
@@ -54,9 +54,7 @@ pub(super) fn open(
     let raw = store.read_small("manifest.json")?;
     let entries: Vec<Entry> = parse_json(&raw, "manifest.json")?;
     if entries.is_empty() {
-        return Err(SourceError::Malformed(
-            "manifest.json lists no images".into(),
-        ));
+        return Err(SourceError::Malformed("manifest.json lists no images".into()));
     }
     let tags = |e: &Entry| e.repo_tags.clone().unwrap_or_default();
     let all_names = || {
@@ -65,20 +63,15 @@ pub(super) fn open(
             .enumerate()
             .map(|(i, e)| {
                 let t = tags(e);
-                if t.is_empty() {
-                    format!("@{i}")
-                } else {
-                    t.join(", ")
-                }
+                if t.is_empty() { format!("@{i}") } else { t.join(", ") }
             })
             .collect::<Vec<_>>()
             .join("; ")
     };
     let idx = match selector {
         Some(sel) if sel.starts_with('@') => {
-            let n: usize = sel[1..]
-                .parse()
-                .map_err(|_| SourceError::Selection(format!("bad image index {sel:?}")))?;
+            let n: usize =
+                sel[1..].parse().map_err(|_| SourceError::Selection(format!("bad image index {sel:?}")))?;
             if n >= entries.len() {
                 return Err(SourceError::Selection(format!(
                     "archive has {} images, no {sel}; it holds: {}",
@@ -90,11 +83,7 @@ pub(super) fn open(
         }
         Some(sel) => entries
             .iter()
-            .position(|e| {
-                tags(e)
-                    .iter()
-                    .any(|t| t == sel || normalize_tag(t) == normalize_tag(sel))
-            })
+            .position(|e| tags(e).iter().any(|t| t == sel || normalize_tag(t) == normalize_tag(sel)))
             .ok_or_else(|| {
                 SourceError::Selection(format!(
                     "no image tagged {sel:?} in the archive; it holds: {}",
@@ -112,20 +101,13 @@ pub(super) fn open(
     };
     let entry = &entries[idx];
     let config_digest = digest_from_name(&entry.config);
-    let config_bytes = read_verified(
-        store.as_ref(),
-        &entry.config,
-        config_digest.as_ref(),
-        "image config",
-    )?;
+    let config_bytes = read_verified(store.as_ref(), &entry.config, config_digest.as_ref(), "image config")?;
     let config = parse_config(&config_bytes, &entry.config)?;
     let platform = config_platform(&config);
     if let Some(wanted) = &opts.platform
         && !platform.satisfies(wanted)
     {
-        return Err(SourceError::Selection(format!(
-            "the image is {platform}, not {wanted}"
-        )));
+        return Err(SourceError::Selection(format!("the image is {platform}, not {wanted}")));
     }
     let diffs = diff_ids(&config);
     if diffs.len() != entry.layers.len() {
@@ -141,14 +123,9 @@ pub(super) fn open(
         .zip(diffs)
         .map(|(location, diff_id)| {
             let digest = digest_from_name(location).filter(|_| location.contains("blobs/"));
-            let media_type = diff_id.as_ref().and_then(|d| {
-                entry
-                    .layer_sources
-                    .as_ref()?
-                    .get(&d.to_string())?
-                    .media_type
-                    .clone()
-            });
+            let media_type = diff_id
+                .as_ref()
+                .and_then(|d| entry.layer_sources.as_ref()?.get(&d.to_string())?.media_type.clone());
             let verify = match (&digest, &diff_id) {
                 (Some(d), _) => Verify::Blob(d.clone()),
                 (None, Some(d)) => Verify::DiffId(d.clone()),

@@ -83,11 +83,7 @@ impl LayerStream {
         progress: Option<Box<dyn FnMut(u64) + Send>>,
     ) -> Result<LayerStream, SourceError> {
         let label = layer.display_digest();
-        let err = |message: String| SourceError::Layer {
-            index,
-            digest: label.clone(),
-            message,
-        };
+        let err = |message: String| SourceError::Layer { index, digest: label.clone(), message };
         let media = layer.media_type.as_deref().unwrap_or("");
         let hinted = media_type_compression(media).map_err(err)?;
         if let Some(declared) = layer.declared_size
@@ -106,9 +102,7 @@ impl LayerStream {
             raw = raw.with_progress(p);
         }
         let mut buffered = BufReader::with_capacity(256 * 1024, raw);
-        let head = buffered
-            .fill_buf()
-            .map_err(|e| err(format!("cannot read blob: {e}")))?;
+        let head = buffered.fill_buf().map_err(|e| err(format!("cannot read blob: {e}")))?;
         // Magic bytes win over the media type: Docker's own archives label plain tars as gzip.
         let compression = if head.starts_with(&[0x1f, 0x8b]) {
             Compression::Gzip
@@ -163,22 +157,14 @@ impl LayerStream {
         } else {
             format!("{context}: corrupt {what}: {e}")
         };
-        SourceError::Layer {
-            index: self.index,
-            digest: self.label.clone(),
-            message,
-        }
+        SourceError::Layer { index: self.index, digest: self.label.clone(), message }
     }
 
     /// Drains the stream and checks the digest.
     pub fn finish(self) -> Result<LayerTotals, SourceError> {
         let index = self.index;
         let label = self.label.clone();
-        let err = |message: String| SourceError::Layer {
-            index,
-            digest: label.clone(),
-            message,
-        };
+        let err = |message: String| SourceError::Layer { index, digest: label.clone(), message };
         let compression = self.compression;
         let mut inner = self.inner;
         if let Err(e) = io::copy(&mut inner, &mut io::sink()) {
@@ -195,16 +181,12 @@ impl LayerStream {
         }
         let tar_bytes = inner.count();
         let (decoder, diff) = inner.into_parts();
-        let (blob_bytes, blob_digest) = decoder
-            .into_raw()
-            .finish()
-            .map_err(|e| err(format!("cannot read blob: {e}")))?;
+        let (blob_bytes, blob_digest) =
+            decoder.into_raw().finish().map_err(|e| err(format!("cannot read blob: {e}")))?;
         if let Some(declared) = self.declared_size
             && declared != blob_bytes
         {
-            return Err(err(format!(
-                "blob has {blob_bytes} bytes but the manifest says {declared}"
-            )));
+            return Err(err(format!("blob has {blob_bytes} bytes but the manifest says {declared}")));
         }
         let check = |expected: &Digest, got: Option<Digest>, what: &str| match got {
             Some(g) if &g == expected => Ok(()),
@@ -218,10 +200,7 @@ impl LayerStream {
             Verify::DiffId(d) => check(d, diff, "uncompressed layer")?,
             Verify::None => {}
         }
-        Ok(LayerTotals {
-            blob_bytes,
-            tar_bytes,
-        })
+        Ok(LayerTotals { blob_bytes, tar_bytes })
     }
 }
 

@@ -35,11 +35,7 @@ pub enum SourceError {
     #[error("{0}")]
     Unsupported(String),
     #[error("layer {index} ({digest}): {message}")]
-    Layer {
-        index: usize,
-        digest: String,
-        message: String,
-    },
+    Layer { index: usize, digest: String, message: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -79,16 +75,10 @@ impl Reference {
         for (prefix, transport) in transports {
             if let Some(rest) = s.strip_prefix(prefix) {
                 if rest.is_empty() {
-                    return Err(SourceError::NotFound(format!(
-                        "{s}: no path after {prefix}"
-                    )));
+                    return Err(SourceError::NotFound(format!("no path after {prefix}")));
                 }
                 let (path, selector) = split_selector(rest);
-                return Ok(Reference {
-                    transport: Some(transport),
-                    path,
-                    selector,
-                });
+                return Ok(Reference { transport: Some(transport), path, selector });
             }
         }
         for prefix in ["docker://", "docker-daemon:", "containers-storage:", "dir:"] {
@@ -100,11 +90,7 @@ impl Reference {
             }
         }
         let (path, selector) = split_selector(s);
-        Ok(Reference {
-            transport: None,
-            path,
-            selector,
-        })
+        Ok(Reference { transport: None, path, selector })
     }
 }
 
@@ -195,10 +181,7 @@ impl Image {
             None => sniff(&r.path)?,
         };
         if !r.path.exists() {
-            return Err(SourceError::NotFound(format!(
-                "{}: no such file or directory",
-                r.path.display()
-            )));
+            return Err(SourceError::NotFound("no such file or directory".into()));
         }
         let store: Arc<dyn Store> = if r.path.is_dir() {
             Arc::new(DirStore::new(r.path.clone()))
@@ -207,9 +190,7 @@ impl Image {
         };
         let mut image = match transport {
             Transport::DockerArchive => docker_archive::open(store, r.selector.as_deref(), opts)?,
-            Transport::Oci | Transport::OciArchive => {
-                oci::open(store, r.selector.as_deref(), opts)?
-            }
+            Transport::Oci | Transport::OciArchive => oci::open(store, r.selector.as_deref(), opts)?,
         };
         image.reference = reference.to_string();
         image.transport = transport;
@@ -223,40 +204,32 @@ impl Image {
         progress: Option<Box<dyn FnMut(u64) + Send>>,
     ) -> Result<LayerStream, SourceError> {
         let layer = &self.layers[index];
-        let (reader, size) = self
-            .store
-            .open(&layer.location)
-            .map_err(|e| SourceError::Layer {
-                index,
-                digest: layer.display_digest(),
-                message: match e {
-                    SourceError::MissingBlob(_) => {
-                        format!("blob {} is missing from the image", layer.location)
-                    }
-                    other => other.to_string(),
-                },
-            })?;
+        let (reader, size) = self.store.open(&layer.location).map_err(|e| SourceError::Layer {
+            index,
+            digest: layer.display_digest(),
+            message: match e {
+                SourceError::MissingBlob(_) => {
+                    format!("blob {} is missing from the image", layer.location)
+                }
+                other => other.to_string(),
+            },
+        })?;
         LayerStream::new(index, layer, reader, size, progress)
     }
 
     /// Size of layer `index`'s blob as stored, without reading it.
     pub fn blob_size(&self, index: usize) -> Option<u64> {
         let layer = &self.layers[index];
-        layer
-            .declared_size
-            .or_else(|| self.store.open(&layer.location).ok().map(|(_, s)| s))
+        layer.declared_size.or_else(|| self.store.open(&layer.location).ok().map(|(_, s)| s))
     }
 }
 
 fn sniff(path: &Path) -> Result<Transport, SourceError> {
     let md = std::fs::metadata(path).map_err(|e| {
         if e.kind() == io::ErrorKind::NotFound {
-            SourceError::NotFound(format!("{}: no such file or directory", path.display()))
+            SourceError::NotFound("no such file or directory".into())
         } else {
-            SourceError::Io {
-                what: path.display().to_string(),
-                source: e,
-            }
+            SourceError::Io { what: path.display().to_string(), source: e }
         }
     })?;
     if md.is_dir() {
@@ -266,25 +239,22 @@ fn sniff(path: &Path) -> Result<Transport, SourceError> {
         if path.join("index.json").is_file() || path.join("oci-layout").is_file() {
             return Ok(Transport::Oci);
         }
-        return Err(SourceError::Malformed(format!(
-            "{} is a directory but neither an OCI image layout nor a docker save directory",
-            path.display()
-        )));
+        return Err(SourceError::Malformed(
+            "a directory, but neither an OCI image layout nor a docker save directory".into(),
+        ));
     }
     let mut magic = [0u8; 4];
     let n = {
         use std::io::Read;
-        let mut f = std::fs::File::open(path).map_err(|e| SourceError::Io {
-            what: path.display().to_string(),
-            source: e,
-        })?;
+        let mut f = std::fs::File::open(path)
+            .map_err(|e| SourceError::Io { what: path.display().to_string(), source: e })?;
         f.read(&mut magic).unwrap_or(0)
     };
     if n >= 2 && magic[..2] == [0x1f, 0x8b] || n == 4 && magic == [0x28, 0xb5, 0x2f, 0xfd] {
-        return Err(SourceError::Unsupported(format!(
-            "{} is a compressed file; decompress it first (weigh reads docker save and OCI archives as plain tar)",
-            path.display()
-        )));
+        return Err(SourceError::Unsupported(
+            "a compressed file; decompress it first (docker save and OCI archives are read as plain tar)"
+                .into(),
+        ));
     }
     let store = TarStore::open(path)?;
     if store.exists("manifest.json") {
@@ -292,19 +262,14 @@ fn sniff(path: &Path) -> Result<Transport, SourceError> {
     } else if store.exists("index.json") {
         Ok(Transport::OciArchive)
     } else {
-        Err(SourceError::Malformed(format!(
-            "{} is a tar archive but not a container image (no manifest.json or index.json)",
-            path.display()
-        )))
+        Err(SourceError::Malformed(
+            "a tar archive, but not a container image (no manifest.json or index.json)".into(),
+        ))
     }
 }
 
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
-    bytes: &[u8],
-    what: &str,
-) -> Result<T, SourceError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| SourceError::Malformed(format!("{what} is not valid: {e}")))
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, SourceError> {
+    serde_json::from_slice(bytes).map_err(|e| SourceError::Malformed(format!("{what} is not valid: {e}")))
 }
 
 /// Reads a blob named by digest, verifying its digest (and size when declared).
@@ -343,19 +308,10 @@ pub(crate) fn config_platform(config: &ImageConfiguration) -> Platform {
 }
 
 pub(crate) fn diff_ids(config: &ImageConfiguration) -> Vec<Option<Digest>> {
-    config
-        .rootfs()
-        .diff_ids()
-        .iter()
-        .map(|d| Digest::parse(d))
-        .collect()
+    config.rootfs().diff_ids().iter().map(|d| Digest::parse(d)).collect()
 }
 
 /// An error about layer `index` found while reading its entries.
 pub fn layer_error(index: usize, stream: &LayerStream, message: String) -> SourceError {
-    SourceError::Layer {
-        index,
-        digest: stream.label().to_string(),
-        message,
-    }
+    SourceError::Layer { index, digest: stream.label().to_string(), message }
 }

@@ -7,8 +7,8 @@ use oci_spec::image::{Descriptor, ImageIndex, ImageManifest};
 
 use super::store::Store;
 use super::{
-    Digest, Image, LayerSource, OpenOptions, Platform, SourceError, Transport, Verify,
-    config_platform, diff_ids, parse_config, read_verified,
+    Digest, Image, LayerSource, OpenOptions, Platform, SourceError, Transport, Verify, config_platform,
+    diff_ids, parse_config, read_verified,
 };
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
@@ -54,11 +54,7 @@ fn describe_names(descs: &[Descriptor]) -> String {
     descs
         .iter()
         .enumerate()
-        .map(|(i, d)| {
-            ref_name(d)
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("@{i}"))
-        })
+        .map(|(i, d)| ref_name(d).map(str::to_string).unwrap_or_else(|| format!("@{i}")))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -69,14 +65,9 @@ fn choose_platform<'a>(
     opts: &OpenOptions,
 ) -> Result<(&'a Descriptor, Vec<Platform>), SourceError> {
     let candidates: Vec<&Descriptor> = descs.iter().filter(|d| !is_attestation(d)).collect();
-    let platforms: Vec<Platform> = candidates
-        .iter()
-        .filter_map(|d| descriptor_platform(d))
-        .collect();
+    let platforms: Vec<Platform> = candidates.iter().filter_map(|d| descriptor_platform(d)).collect();
     let wanted = opts.platform.clone().unwrap_or_else(Platform::host);
-    if let Some(d) = candidates
-        .iter()
-        .find(|d| descriptor_platform(d).is_some_and(|p| p.satisfies(&wanted)))
+    if let Some(d) = candidates.iter().find(|d| descriptor_platform(d).is_some_and(|p| p.satisfies(&wanted)))
     {
         return Ok((d, platforms));
     }
@@ -87,11 +78,7 @@ fn choose_platform<'a>(
     let list = if platforms.is_empty() {
         "none".to_string()
     } else {
-        platforms
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
+        platforms.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
     };
     Err(SourceError::Selection(format!(
         "no image for platform {wanted} in the index; it has: {list} (choose one with --platform)"
@@ -104,9 +91,7 @@ pub(super) fn open(
     opts: &OpenOptions,
 ) -> Result<Image, SourceError> {
     if !store.exists("index.json") {
-        return Err(SourceError::Malformed(
-            "no index.json: not an OCI image layout".into(),
-        ));
+        return Err(SourceError::Malformed("no index.json: not an OCI image layout".into()));
     }
     let top = parse_index(&store.read_small("index.json")?, "index.json")?;
     let manifests = top.manifests();
@@ -116,9 +101,8 @@ pub(super) fn open(
     let mut available = Vec::new();
     let (mut desc, name) = match selector {
         Some(sel) if sel.starts_with('@') => {
-            let n: usize = sel[1..]
-                .parse()
-                .map_err(|_| SourceError::Selection(format!("bad image index {sel:?}")))?;
+            let n: usize =
+                sel[1..].parse().map_err(|_| SourceError::Selection(format!("bad image index {sel:?}")))?;
             let d = manifests.get(n).ok_or_else(|| {
                 SourceError::Selection(format!(
                     "layout has {} images, no {sel}: {}",
@@ -132,9 +116,7 @@ pub(super) fn open(
             let d = manifests
                 .iter()
                 .find(|d| {
-                    ref_name(d).is_some_and(|n| {
-                        n == sel || n.rsplit_once(':').is_some_and(|(_, t)| t == sel)
-                    })
+                    ref_name(d).is_some_and(|n| n == sel || n.rsplit_once(':').is_some_and(|(_, t)| t == sel))
                 })
                 .ok_or_else(|| {
                     SourceError::Selection(format!(
@@ -167,12 +149,7 @@ pub(super) fn open(
     let mut manifest_bytes = None;
     for _ in 0..4 {
         let digest = digest_of(&desc)?;
-        let bytes = read_verified(
-            store.as_ref(),
-            &digest.blob_path(),
-            Some(&digest),
-            "manifest",
-        )?;
+        let bytes = read_verified(store.as_ref(), &digest.blob_path(), Some(&digest), "manifest")?;
         let media = desc.media_type().to_string();
         let looks_like_index = is_index_media_type(&media)
             || serde_json::from_slice::<serde_json::Value>(&bytes)
@@ -189,25 +166,18 @@ pub(super) fn open(
     }
     let (manifest_digest, bytes) =
         manifest_bytes.ok_or_else(|| SourceError::Malformed("indexes nest too deeply".into()))?;
-    let manifest = ImageManifest::from_reader(&bytes[..]).map_err(|e| {
-        SourceError::Malformed(format!("manifest {manifest_digest} is not valid: {e}"))
-    })?;
+    let manifest = ImageManifest::from_reader(&bytes[..])
+        .map_err(|e| SourceError::Malformed(format!("manifest {manifest_digest} is not valid: {e}")))?;
 
     let config_digest = digest_of(manifest.config())?;
-    let config_bytes = read_verified(
-        store.as_ref(),
-        &config_digest.blob_path(),
-        Some(&config_digest),
-        "image config",
-    )?;
+    let config_bytes =
+        read_verified(store.as_ref(), &config_digest.blob_path(), Some(&config_digest), "image config")?;
     let config = parse_config(&config_bytes, &format!("config {config_digest}"))?;
     let platform = config_platform(&config);
     if let Some(wanted) = &opts.platform
         && !platform.satisfies(wanted)
     {
-        return Err(SourceError::Selection(format!(
-            "the image is {platform}, not {wanted}"
-        )));
+        return Err(SourceError::Selection(format!("the image is {platform}, not {wanted}")));
     }
 
     let diffs = diff_ids(&config);

@@ -17,18 +17,11 @@ impl Platform {
         let mut parts = s.split('/');
         let os = parts.next().filter(|p| !p.is_empty())?.to_lowercase();
         let architecture = normalize_arch(parts.next().filter(|p| !p.is_empty())?);
-        let variant = parts
-            .next()
-            .filter(|p| !p.is_empty())
-            .map(str::to_lowercase);
+        let variant = parts.next().filter(|p| !p.is_empty()).map(str::to_lowercase);
         if parts.next().is_some() {
             return None;
         }
-        Some(Platform {
-            os,
-            architecture,
-            variant,
-        })
+        Some(Platform { os, architecture, variant })
     }
 
     /// The platform this binary runs on, in the names registries use.
@@ -43,11 +36,7 @@ impl Platform {
             "riscv64" => ("riscv64", None),
             other => (other, None),
         };
-        Platform {
-            os: "linux".into(),
-            architecture: architecture.into(),
-            variant,
-        }
+        Platform { os: "linux".into(), architecture: architecture.into(), variant }
     }
 
     /// Whether an image for `self` satisfies a request for `wanted`. A request without a
@@ -99,14 +88,9 @@ mod tests {
         assert!(p.satisfies(&v8));
         assert!(v8.satisfies(&p));
         assert!(
-            !Platform::parse("linux/arm/v6")
-                .unwrap()
-                .satisfies(&Platform::parse("linux/arm/v7").unwrap())
+            !Platform::parse("linux/arm/v6").unwrap().satisfies(&Platform::parse("linux/arm/v7").unwrap())
         );
-        assert_eq!(
-            Platform::parse("linux/x86_64").unwrap().to_string(),
-            "linux/amd64"
-        );
+        assert_eq!(Platform::parse("linux/x86_64").unwrap().to_string(), "linux/amd64");
         assert!(Platform::parse("linux").is_none());
         assert!(Platform::parse("a/b/c/d").is_none());
     }

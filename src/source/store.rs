@@ -30,10 +30,7 @@ pub trait Store: Send + Sync {
         let mut buf = Vec::with_capacity(size as usize);
         r.take(MAX_METADATA_BYTES)
             .read_to_end(&mut buf)
-            .map_err(|e| SourceError::Io {
-                what: format!("{} in {}", name, self.describe()),
-                source: e,
-            })?;
+            .map_err(|e| SourceError::Io { what: format!("{} in {}", name, self.describe()), source: e })?;
         Ok(buf)
     }
 }
@@ -78,25 +75,18 @@ impl DirStore {
 
 impl Store for DirStore {
     fn open(&self, name: &str) -> Result<(Box<dyn Read + Send>, u64), SourceError> {
-        let path = self
-            .path(name)
-            .ok_or_else(|| SourceError::Malformed(format!("invalid file name {name:?}")))?;
+        let path =
+            self.path(name).ok_or_else(|| SourceError::Malformed(format!("invalid file name {name:?}")))?;
         let file = File::open(&path).map_err(|e| {
             if e.kind() == io::ErrorKind::NotFound {
                 SourceError::MissingBlob(name.to_string())
             } else {
-                SourceError::Io {
-                    what: path.display().to_string(),
-                    source: e,
-                }
+                SourceError::Io { what: path.display().to_string(), source: e }
             }
         })?;
         let size = file
             .metadata()
-            .map_err(|e| SourceError::Io {
-                what: path.display().to_string(),
-                source: e,
-            })?
+            .map_err(|e| SourceError::Io { what: path.display().to_string(), source: e })?
             .len();
         Ok((Box::new(file), size))
     }
@@ -124,16 +114,8 @@ pub struct TarStore {
 impl TarStore {
     /// Reads the archive's headers once (seeking past bodies) to learn where each member is.
     pub fn open(path: &Path) -> Result<Self, SourceError> {
-        let io_err = |e: io::Error| SourceError::Io {
-            what: path.display().to_string(),
-            source: e,
-        };
-        let not_tar = |e: io::Error| {
-            SourceError::Malformed(format!(
-                "{} is not a readable tar archive: {e}",
-                path.display()
-            ))
-        };
+        let io_err = |e: io::Error| SourceError::Io { what: path.display().to_string(), source: e };
+        let not_tar = |e: io::Error| SourceError::Malformed(format!("not a readable tar archive: {e}"));
         let file = File::open(path).map_err(io_err)?;
         let mut archive = tar::Archive::new(file);
         let mut members = HashMap::new();
@@ -162,13 +144,7 @@ impl TarStore {
                     }
                 }
             } else if kind.is_file() || kind == tar::EntryType::Continuous {
-                members.insert(
-                    name,
-                    Member {
-                        offset: entry.raw_file_position(),
-                        size: entry.size(),
-                    },
-                );
+                members.insert(name, Member { offset: entry.raw_file_position(), size: entry.size() });
             }
         }
         // Links can point at links; a bounded number of rounds also stops cycles.
@@ -187,15 +163,9 @@ impl TarStore {
             }
         }
         if members.is_empty() {
-            return Err(SourceError::Malformed(format!(
-                "{} is an empty or unreadable tar archive",
-                path.display()
-            )));
+            return Err(SourceError::Malformed("an empty tar archive".into()));
         }
-        Ok(TarStore {
-            path: path.to_path_buf(),
-            members,
-        })
+        Ok(TarStore { path: path.to_path_buf(), members })
     }
 }
 
@@ -204,10 +174,7 @@ impl Store for TarStore {
         let member = clean_member_name(name)
             .and_then(|n| self.members.get(&n).copied())
             .ok_or_else(|| SourceError::MissingBlob(name.to_string()))?;
-        let io_err = |e| SourceError::Io {
-            what: self.path.display().to_string(),
-            source: e,
-        };
+        let io_err = |e| SourceError::Io { what: self.path.display().to_string(), source: e };
         let mut file = File::open(&self.path).map_err(io_err)?;
         file.seek(SeekFrom::Start(member.offset)).map_err(io_err)?;
         Ok((Box::new(file.take(member.size)), member.size))

@@ -44,6 +44,10 @@ pub struct Layer {
     pub entries: Vec<E>,
     pub comp: Comp,
     pub created_by: String,
+    /// Overrides the descriptor's media type.
+    pub media: Option<&'static str>,
+    /// Changes the blob before it is digested, as a broken pusher would.
+    pub mangle: Option<fn(&mut Vec<u8>)>,
 }
 
 impl Layer {
@@ -52,6 +56,8 @@ impl Layer {
             entries,
             comp: Comp::Gzip,
             created_by: "/bin/sh -c #(nop) ADD file:abc in /".into(),
+            media: None,
+            mangle: None,
         }
     }
     pub fn comp(mut self, c: Comp) -> Layer {
@@ -102,20 +108,16 @@ pub fn tar_bytes(entries: &[E]) -> Vec<u8> {
                 b.append_link(&mut h, p, t).unwrap();
             }
             E::Whiteout(p) => {
-                let (dir, base) = p
-                    .rsplit_once('/')
-                    .map(|(d, b)| (format!("{d}/"), b))
-                    .unwrap_or((String::new(), p));
+                let (dir, base) =
+                    p.rsplit_once('/').map(|(d, b)| (format!("{d}/"), b)).unwrap_or((String::new(), p));
                 h.set_entry_type(tar::EntryType::Regular);
                 h.set_size(0);
-                b.append_data(&mut h, format!("{dir}.wh.{base}"), &[][..])
-                    .unwrap();
+                b.append_data(&mut h, format!("{dir}.wh.{base}"), &[][..]).unwrap();
             }
             E::Opaque(d) => {
                 h.set_entry_type(tar::EntryType::Regular);
                 h.set_size(0);
-                b.append_data(&mut h, format!("{d}/.wh..wh..opq"), &[][..])
-                    .unwrap();
+                b.append_data(&mut h, format!("{d}/.wh..wh..opq"), &[][..]).unwrap();
             }
         }
     }
@@ -163,12 +165,7 @@ pub struct Img {
 
 impl Img {
     pub fn new(layers: Vec<Layer>) -> Img {
-        Img {
-            layers,
-            os: "linux",
-            arch: "amd64",
-            empty_history: Vec::new(),
-        }
+        Img { layers, os: "linux", arch: "amd64", empty_history: Vec::new() }
     }
     pub fn platform(mut self, os: &'static str, arch: &'static str) -> Img {
         self.os = os;
@@ -196,10 +193,14 @@ pub fn build(img: &Img) -> Built {
     let mut history = Vec::new();
     for (i, l) in img.layers.iter().enumerate() {
         let tar = tar_bytes(&l.entries);
-        let blob = compress(&tar, l.comp);
+        let mut blob = compress(&tar, l.comp);
+        if let Some(m) = l.mangle {
+            m(&mut blob);
+        }
         let d = sha256(&blob);
         diff_ids.push(sha256(&tar));
-        layer_descs.push(json!({"mediaType": media_type(l.comp), "digest": d, "size": blob.len()}));
+        let media = l.media.unwrap_or(media_type(l.comp));
+        layer_descs.push(json!({"mediaType": media, "digest": d, "size": blob.len()}));
         history.push(json!({"created_by": l.created_by, "created": "2026-01-01T00:00:00Z"}));
         for (after, cmd) in &img.empty_history {
             if *after == i {
@@ -227,14 +228,7 @@ pub fn build(img: &Img) -> Built {
     .unwrap();
     let manifest_digest = sha256(&manifest);
     blobs.push((manifest_digest.clone(), manifest.clone()));
-    Built {
-        blobs,
-        config_digest,
-        config,
-        manifest_digest,
-        manifest,
-        layers,
-    }
+    Built { blobs, config_digest, config, manifest_digest, manifest, layers }
 }
 
 fn blob_path(digest: &str) -> String {
@@ -243,10 +237,7 @@ fn blob_path(digest: &str) -> String {
 
 /// Files of an OCI layout: (relative path, bytes).
 pub fn oci_files(images: &[(&str, &Img)]) -> Vec<(String, Vec<u8>)> {
-    let mut files = vec![(
-        "oci-layout".to_string(),
-        br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
-    )];
+    let mut files = vec![("oci-layout".to_string(), br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec())];
     let mut manifests = Vec::new();
     for (tag, img) in images {
         let b = build(img);
@@ -268,10 +259,7 @@ pub fn oci_files(images: &[(&str, &Img)]) -> Vec<(String, Vec<u8>)> {
 
 /// A layout whose one tag points at a multi-platform index (plus an attestation manifest).
 pub fn oci_multiplatform_files(tag: &str, images: &[&Img]) -> Vec<(String, Vec<u8>)> {
-    let mut files = vec![(
-        "oci-layout".to_string(),
-        br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
-    )];
+    let mut files = vec![("oci-layout".to_string(), br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec())];
     let mut entries: Vec<Value> = Vec::new();
     for img in images {
         let b = build(img);
@@ -285,11 +273,7 @@ pub fn oci_multiplatform_files(tag: &str, images: &[&Img]) -> Vec<(String, Vec<u
         }));
     }
     // BuildKit's attestation manifests look like this; they must never be chosen.
-    let att = build(&Img::new(vec![Layer::new(vec![file(
-        "sbom.json",
-        10,
-        b'x',
-    )])]));
+    let att = build(&Img::new(vec![Layer::new(vec![file("sbom.json", 10, b'x')])]));
     for (d, data) in &att.blobs {
         files.push((blob_path(d), data.clone()));
     }
@@ -324,11 +308,7 @@ pub fn docker_archive_files(images: &[(&[&str], &Img)], legacy: bool) -> Vec<(St
     for (tags, img) in images {
         let b = build(img);
         let hex = b.config_digest.trim_start_matches("sha256:").to_string();
-        let config_name = if legacy {
-            format!("{hex}.json")
-        } else {
-            blob_path(&b.config_digest)
-        };
+        let config_name = if legacy { format!("{hex}.json") } else { blob_path(&b.config_digest) };
         files.push((config_name.clone(), b.config.clone()));
         let mut layer_names = Vec::new();
         for (_, tar, _) in &b.layers {
@@ -343,10 +323,7 @@ pub fn docker_archive_files(images: &[(&[&str], &Img)], legacy: bool) -> Vec<(St
         }
         manifest.push(json!({"Config": config_name, "RepoTags": tags, "Layers": layer_names}));
     }
-    files.push((
-        "manifest.json".into(),
-        serde_json::to_vec(&manifest).unwrap(),
-    ));
+    files.push(("manifest.json".into(), serde_json::to_vec(&manifest).unwrap()));
     files
 }
 
