@@ -1,0 +1,224 @@
+//! End-to-end tier: weigh's numbers on real images (built by buildah and BuildKit from the
+//! fixture apps by scripts/real-images.sh) against tools users already trust: `tar -tvf` of
+//! every layer, the filesystem `umoci unpack` produces, and `dive --json`.
+//!
+//! Run through scripts/test.sh, which builds the images and sets WEIGH_REAL_IMAGES.
+
+use std::collections::{BTreeMap, HashSet};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn images_dir() -> PathBuf {
+    let dir = std::env::var("WEIGH_REAL_IMAGES").expect("WEIGH_REAL_IMAGES is not set: run scripts/test.sh");
+    let dir = PathBuf::from(dir);
+    assert!(dir.is_dir(), "{} is not a directory", dir.display());
+    dir
+}
+
+/// Image names that have a docker archive, e.g. `node-single-buildah`.
+fn names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(images_dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".docker.tar").map(str::to_string))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 4, "expected the node and python images, found {names:?}");
+    names
+}
+
+fn weigh_json(reference: &str) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_weigh"))
+        .args(["inspect", "--quiet", "--format", "json", "--top", "5", reference])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{reference}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+struct TarListing {
+    regular_bytes: u64,
+    /// Non-directory entries that are not whiteouts.
+    files: u64,
+}
+
+/// Parses GNU `tar -tvf`: `-rw-r--r-- root/root 1234 2026-01-01 00:00 path`.
+fn tar_tvf(path: &Path) -> TarListing {
+    let text = run(Command::new("tar").arg("-tvf").arg(path));
+    let mut l = TarListing { regular_bytes: 0, files: 0 };
+    for line in text.lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        let kind = line.chars().next().unwrap();
+        let name = cols[5..].join(" ");
+        let base = name.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+        if base.starts_with(".wh.") {
+            continue;
+        }
+        if kind == '-' {
+            l.regular_bytes += cols[2].parse::<u64>().unwrap();
+        }
+        if kind != 'd' {
+            l.files += 1;
+        }
+    }
+    l
+}
+
+#[test]
+#[ignore = "needs real images: run scripts/test.sh"]
+fn layer_sizes_and_counts_match_tar_tvf() {
+    let dir = images_dir();
+    for name in names() {
+        let archive = dir.join(format!("{name}.docker.tar"));
+        let tmp = tempfile::tempdir().unwrap();
+        run(Command::new("tar").arg("-xf").arg(&archive).arg("-C").arg(tmp.path()));
+        let manifest: Value = serde_json::from_slice(&std::fs::read(tmp.path().join("manifest.json")).unwrap()).unwrap();
+        let layer_paths: Vec<&str> =
+            manifest[0]["Layers"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+        let w = weigh_json(&archive.display().to_string());
+        let layers = w["layers"].as_array().unwrap();
+        assert_eq!(layers.len(), layer_paths.len(), "{name}");
+        for (i, p) in layer_paths.iter().enumerate() {
+            let t = tar_tvf(&tmp.path().join(p));
+            let l = &layers[i];
+            assert_eq!(l["size"].as_u64().unwrap(), t.regular_bytes, "{name} layer {i} bytes");
+            let changed = l["added"]["files"].as_u64().unwrap() + l["modified"]["files"].as_u64().unwrap();
+            assert_eq!(changed, t.files, "{name} layer {i} files");
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs real images: run scripts/test.sh"]
+fn every_export_format_gives_the_same_numbers() {
+    let dir = images_dir();
+    for name in names() {
+        let base = weigh_json(&dir.join(format!("{name}.docker.tar")).display().to_string());
+        let key = |v: &Value| {
+            let layers: Vec<(u64, u64, u64, u64)> = v["layers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| {
+                    (
+                        l["size"].as_u64().unwrap(),
+                        l["added"]["files"].as_u64().unwrap(),
+                        l["modified"]["files"].as_u64().unwrap(),
+                        l["deleted"]["bytes"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            (v["totals"]["content_bytes"].clone(), v["totals"]["files"].clone(), v["totals"]["waste_bytes"].clone(), layers)
+        };
+        let mut checked = 0;
+        for (suffix, transport, compression) in
+            [(".oci", "oci:", "gzip"), (".zstd.oci", "oci:", "zstd"), (".oci.tar", "oci-archive:", "gzip")]
+        {
+            let p = dir.join(format!("{name}{suffix}"));
+            if !p.exists() {
+                continue;
+            }
+            let v = weigh_json(&format!("{transport}{}", p.display()));
+            assert_eq!(key(&v), key(&base), "{name}{suffix}");
+            assert!(v["totals"]["compressed_bytes"].as_u64().unwrap() > 0, "{name}{suffix}");
+            let non_empty = v["layers"].as_array().unwrap().iter().filter(|l| l["tar_size"].as_u64() > Some(1024));
+            for l in non_empty {
+                assert_eq!(l["compression"], compression, "{name}{suffix}");
+            }
+            assert_eq!(v["files"], base["files"], "{name}{suffix}: file lists differ");
+            checked += 1;
+        }
+        assert!(checked >= 2, "{name}: expected OCI exports beside the docker archive");
+    }
+}
+
+fn ref_name(layout: &Path) -> String {
+    let index: Value = serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"].as_str().unwrap_or("latest").to_string()
+}
+
+#[test]
+#[ignore = "needs real images: run scripts/test.sh"]
+fn final_tree_matches_umoci_unpack() {
+    let dir = images_dir();
+    for name in names() {
+        let layout = dir.join(format!("{name}.oci"));
+        let tmp = tempfile::tempdir().unwrap();
+        let bundle = tmp.path().join("bundle");
+        run(Command::new("umoci")
+            .arg("unpack")
+            .arg("--image")
+            .arg(format!("{}:{}", layout.display(), ref_name(&layout)))
+            .arg(&bundle));
+        let rootfs = bundle.join("rootfs");
+        let mut on_disk: BTreeMap<String, char> = BTreeMap::new();
+        let mut inodes = HashSet::new();
+        let mut bytes = 0u64;
+        let mut stack = vec![rootfs.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let e = e.unwrap();
+                let md = std::fs::symlink_metadata(e.path()).unwrap();
+                let rel = format!("/{}", e.path().strip_prefix(&rootfs).unwrap().display());
+                if md.is_dir() {
+                    stack.push(e.path());
+                    continue;
+                }
+                if md.is_file() && inodes.insert(md.ino()) {
+                    bytes += md.len();
+                }
+                on_disk.insert(rel, if md.is_symlink() { 'l' } else { 'f' });
+            }
+        }
+        let w = weigh_json(&format!("oci:{}", layout.display()));
+        assert_eq!(w["totals"]["content_bytes"].as_u64().unwrap(), bytes, "{name}: bytes vs umoci unpack");
+        let listed: BTreeMap<String, char> = w["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["path"].as_str().unwrap().to_string(), if f["kind"] == "symlink" { 'l' } else { 'f' }))
+            .collect();
+        let missing: Vec<_> = on_disk.keys().filter(|k| !listed.contains_key(*k)).take(5).collect();
+        let extra: Vec<_> = listed.keys().filter(|k| !on_disk.contains_key(*k)).take(5).collect();
+        assert!(missing.is_empty() && extra.is_empty(), "{name}: on disk only {missing:?}; weigh only {extra:?}");
+        assert_eq!(listed, on_disk, "{name}: file kinds differ");
+    }
+}
+
+#[test]
+#[ignore = "needs real images: run scripts/test.sh"]
+fn layer_list_matches_dive() {
+    let dir = images_dir();
+    for name in names() {
+        let archive = dir.join(format!("{name}.docker.tar"));
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("dive.json");
+        run(Command::new("dive")
+            .arg("--json")
+            .arg(&out)
+            .arg("--source")
+            .arg("docker-archive")
+            .arg(&archive)
+            .env("CI", "false"));
+        let dive: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let w = weigh_json(&archive.display().to_string());
+        let dl = dive["layer"].as_array().unwrap();
+        let wl = w["layers"].as_array().unwrap();
+        assert_eq!(dl.len(), wl.len(), "{name}: layer count");
+        for (d, l) in dl.iter().zip(wl) {
+            assert_eq!(d["sizeBytes"].as_u64().unwrap(), l["size"].as_u64().unwrap(), "{name} layer {}", d["index"]);
+            let cmd = d["command"].as_str().unwrap_or("");
+            assert_eq!(cmd.trim(), l["created_by"].as_str().unwrap_or("").trim(), "{name} layer {} command", d["index"]);
+        }
+        // dive's image size is the sum of what every layer wrote: weigh's written_bytes.
+        assert_eq!(dive["image"]["sizeBytes"].as_u64().unwrap(), w["totals"]["written_bytes"].as_u64().unwrap(), "{name}");
+    }
+}
