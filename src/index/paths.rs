@@ -141,14 +141,17 @@ impl Iterator for Children<'_> {
     }
 }
 
-/// Normalises a tar member path (`./usr//bin/` → `usr/bin`). `None` for the root itself;
-/// `Err` for a path that climbs out of the root with `..`.
-pub fn clean_path(raw: &str) -> Result<Option<String>, ()> {
+/// A tar path that climbs out of the image root with `..`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct EscapesRoot;
+
+/// Normalises a tar member path (`./usr//bin/` → `usr/bin`). `None` for the root itself.
+pub fn clean_path(raw: &str) -> Result<Option<String>, EscapesRoot> {
     let mut out = String::with_capacity(raw.len());
     for part in raw.split('/') {
         match part {
             "" | "." => {}
-            ".." => return Err(()),
+            ".." => return Err(EscapesRoot),
             p => {
                 if !out.is_empty() {
                     out.push('/');

@@ -132,6 +132,13 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+impl<R> HashingReader<R> {
+    /// Splits into the inner reader and the digest of what was read so far.
+    pub fn into_parts(self) -> (R, Option<Digest>) {
+        (self.inner, self.hasher.map(Hasher::finish))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,12 +162,5 @@ mod tests {
             d.unwrap().to_string(),
             "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-    }
-}
-
-impl<R> HashingReader<R> {
-    /// Splits into the inner reader and the digest of what was read so far.
-    pub fn into_parts(self) -> (R, Option<Digest>) {
-        (self.inner, self.hasher.map(Hasher::finish))
     }
 }
