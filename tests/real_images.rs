@@ -22,7 +22,9 @@ fn images_dir() -> PathBuf {
 fn names() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(images_dir())
         .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".docker.tar").map(str::to_string))
+        .filter_map(|e| {
+            e.ok()?.file_name().into_string().ok()?.strip_suffix(".docker.tar").map(str::to_string)
+        })
         .collect();
     names.sort();
     assert!(names.len() >= 4, "expected the node and python images, found {names:?}");
@@ -80,7 +82,8 @@ fn layer_sizes_and_counts_match_tar_tvf() {
         let archive = dir.join(format!("{name}.docker.tar"));
         let tmp = tempfile::tempdir().unwrap();
         run(Command::new("tar").arg("-xf").arg(&archive).arg("-C").arg(tmp.path()));
-        let manifest: Value = serde_json::from_slice(&std::fs::read(tmp.path().join("manifest.json")).unwrap()).unwrap();
+        let manifest: Value =
+            serde_json::from_slice(&std::fs::read(tmp.path().join("manifest.json")).unwrap()).unwrap();
         let layer_paths: Vec<&str> =
             manifest[0]["Layers"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
         let w = weigh_json(&archive.display().to_string());
@@ -116,7 +119,12 @@ fn every_export_format_gives_the_same_numbers() {
                     )
                 })
                 .collect();
-            (v["totals"]["content_bytes"].clone(), v["totals"]["files"].clone(), v["totals"]["waste_bytes"].clone(), layers)
+            (
+                v["totals"]["content_bytes"].clone(),
+                v["totals"]["files"].clone(),
+                v["totals"]["waste_bytes"].clone(),
+                layers,
+            )
         };
         let mut checked = 0;
         for (suffix, transport, compression) in
@@ -129,7 +137,8 @@ fn every_export_format_gives_the_same_numbers() {
             let v = weigh_json(&format!("{transport}{}", p.display()));
             assert_eq!(key(&v), key(&base), "{name}{suffix}");
             assert!(v["totals"]["compressed_bytes"].as_u64().unwrap() > 0, "{name}{suffix}");
-            let non_empty = v["layers"].as_array().unwrap().iter().filter(|l| l["tar_size"].as_u64() > Some(1024));
+            let non_empty =
+                v["layers"].as_array().unwrap().iter().filter(|l| l["tar_size"].as_u64() > Some(1024));
             for l in non_empty {
                 assert_eq!(l["compression"], compression, "{name}{suffix}");
             }
@@ -142,7 +151,10 @@ fn every_export_format_gives_the_same_numbers() {
 
 fn ref_name(layout: &Path) -> String {
     let index: Value = serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
-    index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"].as_str().unwrap_or("latest").to_string()
+    index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"]
+        .as_str()
+        .unwrap_or("latest")
+        .to_string()
 }
 
 #[test]
@@ -184,11 +196,16 @@ fn final_tree_matches_umoci_unpack() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| (f["path"].as_str().unwrap().to_string(), if f["kind"] == "symlink" { 'l' } else { 'f' }))
+            .map(|f| {
+                (f["path"].as_str().unwrap().to_string(), if f["kind"] == "symlink" { 'l' } else { 'f' })
+            })
             .collect();
         let missing: Vec<_> = on_disk.keys().filter(|k| !listed.contains_key(*k)).take(5).collect();
         let extra: Vec<_> = listed.keys().filter(|k| !on_disk.contains_key(*k)).take(5).collect();
-        assert!(missing.is_empty() && extra.is_empty(), "{name}: on disk only {missing:?}; weigh only {extra:?}");
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{name}: on disk only {missing:?}; weigh only {extra:?}"
+        );
         assert_eq!(listed, on_disk, "{name}: file kinds differ");
     }
 }
@@ -214,11 +231,25 @@ fn layer_list_matches_dive() {
         let wl = w["layers"].as_array().unwrap();
         assert_eq!(dl.len(), wl.len(), "{name}: layer count");
         for (d, l) in dl.iter().zip(wl) {
-            assert_eq!(d["sizeBytes"].as_u64().unwrap(), l["size"].as_u64().unwrap(), "{name} layer {}", d["index"]);
+            assert_eq!(
+                d["sizeBytes"].as_u64().unwrap(),
+                l["size"].as_u64().unwrap(),
+                "{name} layer {}",
+                d["index"]
+            );
             let cmd = d["command"].as_str().unwrap_or("");
-            assert_eq!(cmd.trim(), l["created_by"].as_str().unwrap_or("").trim(), "{name} layer {} command", d["index"]);
+            assert_eq!(
+                cmd.trim(),
+                l["created_by"].as_str().unwrap_or("").trim(),
+                "{name} layer {} command",
+                d["index"]
+            );
         }
         // dive's image size is the sum of what every layer wrote: weigh's written_bytes.
-        assert_eq!(dive["image"]["sizeBytes"].as_u64().unwrap(), w["totals"]["written_bytes"].as_u64().unwrap(), "{name}");
+        assert_eq!(
+            dive["image"]["sizeBytes"].as_u64().unwrap(),
+            w["totals"]["written_bytes"].as_u64().unwrap(),
+            "{name}"
+        );
     }
 }
