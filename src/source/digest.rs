@@ -107,6 +107,11 @@ impl<R: Read> HashingReader<R> {
         self
     }
 
+    /// Stops hashing (the digest is being computed elsewhere).
+    pub fn stop_hashing(&mut self) {
+        self.hasher = None;
+    }
+
     pub fn count(&self) -> u64 {
         self.count
     }

@@ -5,7 +5,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use flate2::bufread::MultiGzDecoder;
 use serde::Serialize;
 
-use super::digest::{Digest, HashingReader};
+use super::digest::{Algorithm, Digest, HashingReader};
 use super::{LayerSource, SourceError, Verify};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -63,6 +63,8 @@ pub struct LayerStream {
     declared_size: Option<u64>,
     compression: Compression,
     inner: HashingReader<Decoder>,
+    /// The digest being computed on another thread over the mapped blob, if it is.
+    background: Option<std::thread::JoinHandle<Option<Digest>>>,
 }
 
 /// What the whole blob turned out to be.
@@ -80,6 +82,7 @@ impl LayerStream {
         layer: &LayerSource,
         reader: Box<dyn Read + Send>,
         size: u64,
+        second: Option<Box<dyn Read + Send>>,
         progress: Option<Box<dyn FnMut(u64) + Send>>,
     ) -> Result<LayerStream, SourceError> {
         let label = layer.display_digest();
@@ -93,28 +96,44 @@ impl LayerStream {
                 "blob is {size} bytes but the manifest says {declared} (truncated or wrong blob)"
             )));
         }
-        let blob_algo = match &layer.verify {
+        let inline_blob = match &layer.verify {
             Verify::Blob(d) => Some(d.algorithm),
             _ => None,
         };
-        let mut raw = HashingReader::new(reader, blob_algo);
+        let mut raw = HashingReader::new(reader, inline_blob);
         if let Some(p) = progress {
             raw = raw.with_progress(p);
         }
         let mut buffered = BufReader::with_capacity(256 * 1024, raw);
         let head = buffered.fill_buf().map_err(|e| err(format!("cannot read blob: {e}")))?;
         // Magic bytes win over the media type: Docker's own archives label plain tars as gzip.
-        let compression = if head.starts_with(&[0x1f, 0x8b]) {
+        let compression = if !is_compressed(head) {
+            if head.is_empty() && hinted != Compression::None {
+                return Err(err("blob is empty".into()));
+            }
+            Compression::None
+        } else if head.starts_with(&[0x1f, 0x8b]) {
             Compression::Gzip
-        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            Compression::Zstd
-        } else if head.is_empty() && hinted == Compression::None {
-            Compression::None
-        } else if head.is_empty() {
-            return Err(err("blob is empty".into()));
         } else {
-            Compression::None
+            Compression::Zstd
         };
+        // With a second reader, the blob is hashed on another thread, overlapping decoding
+        // instead of adding to it. A plain tar's diff_id is the digest of the blob itself.
+        let spawn = |r: Box<dyn Read + Send>, a: Algorithm| {
+            Some(std::thread::spawn(move || {
+                HashingReader::new(r, Some(a)).finish().ok().and_then(|(_, d)| d)
+            }))
+        };
+        let plain = compression == Compression::None;
+        let (diff_algo, background) = match (&layer.verify, second) {
+            (Verify::Blob(d), Some(r)) => (None, spawn(r, d.algorithm)),
+            (Verify::DiffId(d), Some(r)) if plain => (None, spawn(r, d.algorithm)),
+            (Verify::DiffId(d), _) => (Some(d.algorithm), None),
+            _ => (None, None),
+        };
+        if background.is_some() {
+            buffered.get_mut().stop_hashing();
+        }
         let decoder = match compression {
             Compression::None => Decoder::Plain(buffered),
             Compression::Gzip => Decoder::Gzip(Box::new(MultiGzDecoder::new(buffered))),
@@ -123,10 +142,6 @@ impl LayerStream {
                     .map_err(|e| err(format!("cannot start zstd decoder: {e}")))?,
             )),
         };
-        let diff_algo = match &layer.verify {
-            Verify::DiffId(d) => Some(d.algorithm),
-            _ => None,
-        };
         Ok(LayerStream {
             index,
             label,
@@ -134,6 +149,7 @@ impl LayerStream {
             declared_size: layer.declared_size,
             compression,
             inner: HashingReader::new(decoder, diff_algo),
+            background,
         })
     }
 
@@ -188,6 +204,20 @@ impl LayerStream {
         {
             return Err(err(format!("blob has {blob_bytes} bytes but the manifest says {declared}")));
         }
+        let background = match self.background {
+            Some(h) => h
+                .join()
+                .ok()
+                .flatten()
+                .map(Some)
+                .ok_or_else(|| err("cannot read the blob to check its digest".into()))?,
+            None => None,
+        };
+        let (blob_digest, diff) = match (&self.verify, background) {
+            (Verify::Blob(_), Some(d)) => (Some(d), diff),
+            (Verify::DiffId(_), Some(d)) => (blob_digest, Some(d)),
+            (_, _) => (blob_digest, diff),
+        };
         let check = |expected: &Digest, got: Option<Digest>, what: &str| match got {
             Some(g) if &g == expected => Ok(()),
             Some(g) => Err(err(format!(
@@ -208,6 +238,10 @@ impl Read for LayerStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read(buf)
     }
+}
+
+fn is_compressed(head: &[u8]) -> bool {
+    head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
 }
 
 /// What a layer media type says about compression; unknown or encrypted types are refused.

@@ -214,7 +214,10 @@ impl Image {
                 other => other.to_string(),
             },
         })?;
-        LayerStream::new(index, layer, reader, size, progress)
+        // Stores are files, so a second reader of the same blob is cheap: it lets the digest be
+        // computed on another core while this one decodes.
+        let second = self.store.open(&layer.location).ok().map(|(r, _)| r);
+        LayerStream::new(index, layer, reader, size, second, progress)
     }
 
     /// Size of layer `index`'s blob as stored, without reading it.
