@@ -42,6 +42,14 @@ fn keep_verbatim(path: &str, size: u64) -> bool {
         || (base.starts_with("requirements") && base.ends_with(".txt"))
 }
 
+/// Package-index hosts appear in file names (apt lists); the project's text files must not name
+/// them, and reports of the demo are committed as snapshots and README examples.
+fn scrub(name: &str) -> String {
+    ["deb.debian.org", "security.debian.org", "registry.npmjs.org", "pypi.org", "files.pythonhosted.org"]
+        .iter()
+        .fold(name.to_string(), |n, host| n.replace(host, "mirror.example"))
+}
+
 fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
@@ -70,8 +78,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut entry = entry?;
             let mut header = entry.header().clone();
             let path = entry.path_bytes().into_owned();
-            let path = String::from_utf8_lossy(&path).into_owned();
-            let link = entry.link_name_bytes().map(|l| String::from_utf8_lossy(&l).into_owned());
+            let path = scrub(&String::from_utf8_lossy(&path));
+            let link = entry.link_name_bytes().map(|l| scrub(&String::from_utf8_lossy(&l)));
             let kind = header.entry_type();
             if kind.is_pax_global_extensions() || kind.is_pax_local_extensions() {
                 continue;
