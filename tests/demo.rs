@@ -1,0 +1,50 @@
+//! The committed demo images: the README's first command, and snapshots of what it prints.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn inspect(args: &[&str]) -> String {
+    let out = Command::cargo_bin("weigh").unwrap().arg("inspect").args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn text_report_of_the_single_stage_demo() {
+    insta::assert_snapshot!(inspect(&["fixtures/demo/node-single.oci.tar", "--top", "8"]));
+}
+
+#[test]
+fn text_report_of_the_multi_stage_demo() {
+    insta::assert_snapshot!(inspect(&["fixtures/demo/node-multi.oci.tar", "--top", "8"]));
+}
+
+#[test]
+fn json_report_is_consistent() {
+    let v: Value = serde_json::from_str(&inspect(&["--format", "json", "fixtures/demo/node-single.oci.tar"])).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    let t = &v["totals"];
+    let content = t["content_bytes"].as_u64().unwrap();
+    let written = t["written_bytes"].as_u64().unwrap();
+    assert_eq!(t["waste_bytes"].as_u64().unwrap(), written - content);
+    let layers = v["layers"].as_array().unwrap();
+    assert_eq!(layers.iter().map(|l| l["size"].as_u64().unwrap()).sum::<u64>(), written);
+    assert_eq!(layers.iter().map(|l| l["final_bytes"].as_u64().unwrap()).sum::<u64>(), content);
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len() as u64, t["files"].as_u64().unwrap());
+    assert_eq!(files.iter().map(|f| f["size"].as_u64().unwrap()).sum::<u64>(), content);
+    assert!(files.windows(2).all(|w| w[0]["path"].as_str() < w[1]["path"].as_str()), "sorted, unique paths");
+    assert_eq!(v["largest_files"].as_array().unwrap().len(), 10);
+    // The single-stage image carries what a multi-stage build leaves behind.
+    for p in ["/app/node_modules/typescript/package.json", "/usr/bin/x86_64-linux-gnu-g++-12", "/app/src/server.ts"] {
+        assert!(files.iter().any(|f| f["path"] == p), "{p}");
+    }
+}
+
+#[test]
+fn shared_base_layer_is_identical_in_both_demos() {
+    let s: Value = serde_json::from_str(&inspect(&["--format", "json", "fixtures/demo/node-single.oci.tar"])).unwrap();
+    let m: Value = serde_json::from_str(&inspect(&["--format", "json", "fixtures/demo/node-multi.oci.tar"])).unwrap();
+    assert_eq!(s["layers"][0]["diff_id"], m["layers"][0]["diff_id"]);
+    assert!(m["totals"]["content_bytes"].as_u64() < s["totals"]["content_bytes"].as_u64());
+}
