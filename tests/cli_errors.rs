@@ -187,3 +187,61 @@ fn unsupported_transport_is_clear() {
     let e = fails("docker-daemon:app:latest");
     assert!(e.contains("not supported"), "{e}");
 }
+
+#[test]
+fn config_with_wrong_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = layout(dir.path(), &good());
+    let b = build(&good());
+    let cfg = dir.path().join(format!("blobs/sha256/{}", b.config_digest.trim_start_matches("sha256:")));
+    let mut data = std::fs::read(&cfg).unwrap();
+    data.push(b' ');
+    std::fs::write(&cfg, data).unwrap();
+    let e = fails(&r);
+    assert!(e.contains("config") && e.contains("digest mismatch"), "{e}");
+}
+
+#[test]
+fn truncated_plain_layer_in_docker_archive() {
+    // A header promising more bytes than the archive member holds.
+    let mut tar = tar_bytes(&[file("big", 100_000, 3)]);
+    tar.truncate(20_000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = docker_archive_files(&[(&["app:1"], &good())], true);
+    let first = format!("{}/layer.tar", sha256(&build(&good()).layers[0].1).trim_start_matches("sha256:"));
+    for (name, data) in files.iter_mut() {
+        if *name == first {
+            *data = tar.clone();
+        }
+    }
+    let p = dir.path().join("t.tar");
+    write_tar(&p, &files);
+    let e = fails(&p.display().to_string());
+    assert!(e.contains("layer 0") && (e.contains("truncated") || e.contains("digest mismatch")), "{e}");
+}
+
+#[test]
+fn layer_count_disagreeing_with_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = docker_archive_files(&[(&["app:1"], &good())], true);
+    for (name, data) in files.iter_mut() {
+        if name == "manifest.json" {
+            let mut v: serde_json::Value = serde_json::from_slice(data).unwrap();
+            v[0]["Layers"].as_array_mut().unwrap().pop();
+            *data = serde_json::to_vec(&v).unwrap();
+        }
+    }
+    let p = dir.path().join("c.tar");
+    write_tar(&p, &files);
+    let e = fails(&p.display().to_string());
+    assert!(e.contains("diff_ids"), "{e}");
+}
+
+#[test]
+fn gzip_file_of_an_archive_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("img.tar.gz");
+    std::fs::write(&p, compress(&tar_bytes(&[file("x", 10, 1)]), Comp::Gzip)).unwrap();
+    let e = fails(&p.display().to_string());
+    assert!(e.contains("decompress"), "{e}");
+}

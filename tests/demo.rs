@@ -21,7 +21,8 @@ fn text_report_of_the_multi_stage_demo() {
 
 #[test]
 fn json_report_is_consistent() {
-    let v: Value = serde_json::from_str(&inspect(&["--format", "json", "fixtures/demo/node-single.oci.tar"])).unwrap();
+    let v: Value =
+        serde_json::from_str(&inspect(&["--format", "json", "fixtures/demo/node-single.oci.tar"])).unwrap();
     assert_eq!(v["schema_version"], 1);
     let t = &v["totals"];
     let content = t["content_bytes"].as_u64().unwrap();
@@ -36,15 +37,21 @@ fn json_report_is_consistent() {
     assert!(files.windows(2).all(|w| w[0]["path"].as_str() < w[1]["path"].as_str()), "sorted, unique paths");
     assert_eq!(v["largest_files"].as_array().unwrap().len(), 10);
     // The single-stage image carries what a multi-stage build leaves behind.
-    for p in ["/app/node_modules/typescript/package.json", "/usr/bin/x86_64-linux-gnu-g++-12", "/app/src/server.ts"] {
+    for p in [
+        "/app/node_modules/typescript/package.json",
+        "/usr/bin/x86_64-linux-gnu-g++-12",
+        "/app/src/server.ts",
+    ] {
         assert!(files.iter().any(|f| f["path"] == p), "{p}");
     }
 }
 
 #[test]
 fn shared_base_layer_is_identical_in_both_demos() {
-    let s: Value = serde_json::from_str(&inspect(&["--format", "json", "fixtures/demo/node-single.oci.tar"])).unwrap();
-    let m: Value = serde_json::from_str(&inspect(&["--format", "json", "fixtures/demo/node-multi.oci.tar"])).unwrap();
+    let s: Value =
+        serde_json::from_str(&inspect(&["--format", "json", "fixtures/demo/node-single.oci.tar"])).unwrap();
+    let m: Value =
+        serde_json::from_str(&inspect(&["--format", "json", "fixtures/demo/node-multi.oci.tar"])).unwrap();
     assert_eq!(s["layers"][0]["diff_id"], m["layers"][0]["diff_id"]);
     assert!(m["totals"]["content_bytes"].as_u64() < s["totals"]["content_bytes"].as_u64());
 }

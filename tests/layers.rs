@@ -236,3 +236,43 @@ fn archives_with_several_images_need_a_choice() {
     let a = analyze_ref(&format!("docker-archive:{}:@0", p.display()));
     assert_eq!(a.totals.content_bytes, 1);
 }
+
+#[test]
+fn deep_and_odd_paths_are_handled() {
+    let deep = (0..3000).map(|i| format!("d{i}")).collect::<Vec<_>>().join("/") + "/leaf";
+    let a = analyze(&Img::new(vec![
+        Layer::new(vec![
+            E::RawFile(deep.clone(), vec![1; 10]),
+            E::RawFile("./weird//./name with spaces".into(), vec![2; 5]),
+            E::RawFile("caf\u{e9}/\u{1f600}".into(), vec![3; 7]),
+        ]),
+        Layer::new(vec![E::Whiteout("d0")]),
+    ]));
+    assert_eq!(a.totals.content_bytes, 12);
+    assert_eq!(a.totals.waste_bytes, 10);
+    assert!(a.files().iter().any(|f| f.path == "/weird/name with spaces"));
+}
+
+#[test]
+fn hardlink_chains_and_dangling_links() {
+    let a = analyze(&Img::new(vec![Layer::new(vec![
+        file("f", 64, 1),
+        E::Hardlink("g", "f"),
+        E::Hardlink("h", "g"),
+        E::Hardlink("dangling", "nope"),
+    ])]));
+    assert_eq!(a.totals.content_bytes, 64);
+    assert_eq!(a.totals.files, 4);
+    let files = a.files();
+    assert_eq!(files.iter().find(|f| f.path == "/h").unwrap().link.as_deref(), Some("/f"));
+}
+
+#[test]
+fn root_opaque_marker_hides_every_lower_layer() {
+    let a = analyze(&Img::new(vec![
+        Layer::new(vec![file("a/b", 10, 1), file("c", 20, 1)]),
+        Layer::new(vec![E::RawFile(".wh..wh..opq".into(), vec![]), file("new", 3, 1)]),
+    ]));
+    assert_eq!(a.totals.content_bytes, 3);
+    assert_eq!(a.totals.waste_bytes, 30);
+}

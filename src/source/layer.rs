@@ -168,7 +168,12 @@ impl LayerStream {
             Compression::Zstd => "zstd stream",
             Compression::None => "tar stream",
         };
-        let message = if e.kind() == io::ErrorKind::UnexpectedEof {
+        // tar reports a short stream as an ordinary error, in words.
+        let text = e.to_string();
+        let truncated = e.kind() == io::ErrorKind::UnexpectedEof
+            || text.contains("unexpected EOF")
+            || text.contains("failed to read entire block");
+        let message = if truncated {
             format!("{context}: {what} ends early (truncated blob)")
         } else {
             format!("{context}: corrupt {what}: {e}")

@@ -85,6 +85,11 @@ pub fn tar_bytes(entries: &[E]) -> Vec<u8> {
             E::RawFile(p, data) => {
                 h.set_entry_type(tar::EntryType::Regular);
                 h.set_size(data.len() as u64);
+                if p.len() > 100 {
+                    // Long names need a GNU long-name entry, which the builder writes.
+                    b.append_data(&mut h, p, &data[..]).unwrap();
+                    continue;
+                }
                 // Bypass the builder's path checks: write the name bytes directly.
                 let name = p.as_bytes();
                 h.as_old_mut().name[..name.len()].copy_from_slice(name);
