@@ -100,13 +100,13 @@ enum ReadError {
     Entry(String),
 }
 
-fn read_entries<R: Read>(
+fn read_entries<R: Read + std::io::Seek>(
     archive: &mut tar::Archive<R>,
     layer: &mut RawLayer,
     opts: &ReadOptions,
 ) -> Result<(), ReadError> {
     let mut buf = vec![0u8; 64 * 1024];
-    let entries = archive.entries().map_err(|e| ReadError::Io("cannot read tar".into(), e))?;
+    let entries = archive.entries_with_seek().map_err(|e| ReadError::Io("cannot read tar".into(), e))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| ReadError::Io("cannot read tar entry".into(), e))?;
         let header = entry.header();

@@ -1,8 +1,7 @@
 //! Every path is stored once as a node in an arena tree with interned component names, so a
 //! million-file image costs a few tens of bytes per path rather than a `String` per entry per layer.
 
-use std::collections::HashMap;
-
+use ahash::{AHashMap, RandomState};
 use lasso::{Rodeo, Spur};
 
 pub type NodeId = u32;
@@ -18,9 +17,9 @@ struct Node {
 }
 
 pub struct PathArena {
-    names: Rodeo,
+    names: Rodeo<Spur, RandomState>,
     nodes: Vec<Node>,
-    lookup: HashMap<(NodeId, Spur), NodeId>,
+    lookup: AHashMap<(NodeId, Spur), NodeId>,
 }
 
 impl Default for PathArena {
@@ -31,12 +30,12 @@ impl Default for PathArena {
 
 impl PathArena {
     pub fn new() -> Self {
-        let mut names = Rodeo::new();
+        let mut names = Rodeo::with_hasher(RandomState::new());
         let root = names.get_or_intern_static("");
         PathArena {
             names,
             nodes: vec![Node { parent: NONE, name: root, first_child: NONE, next_sibling: NONE }],
-            lookup: HashMap::new(),
+            lookup: AHashMap::new(),
         }
     }
 
