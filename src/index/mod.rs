@@ -6,8 +6,10 @@ pub mod paths;
 
 use std::ops::Range;
 
-use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
 
 pub use layer::Kind;
 use layer::{RawLayer, ReadOptions, read_layer};
@@ -132,51 +134,56 @@ pub struct Index {
 }
 
 impl Index {
-    /// Reads every layer of `image` (in parallel), then merges them in order.
+    /// Reads the layers of `image` on one worker per core, largest blob first so the longest
+    /// layer does not start last, and merges each into the tree, in layer order, as soon as
+    /// the layers below it are in: merging overlaps reading, and a layer's raw entries are
+    /// dropped as soon as it is merged.
     pub fn build(image: &Image, opts: IndexOptions, progress: &dyn Progress) -> Result<Index, SourceError> {
+        let n = image.layers.len();
+        if n >= NO_LAYER as usize {
+            return Err(SourceError::Unsupported(format!("{n} layers is more than weigh handles")));
+        }
         let read_opts = ReadOptions { hash_contents: opts.hash_contents };
-        let raws = (0..image.layers.len())
-            .into_par_iter()
-            .map(|i| {
-                let advance = progress.start(i, image.blob_size(i));
-                let stream = image.open_layer(i, advance)?;
-                let raw = read_layer(i, stream, &read_opts);
-                progress.done(i);
-                raw
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Index::merge(raws)
-    }
-
-    pub fn merge(raws: Vec<RawLayer>) -> Result<Index, SourceError> {
-        if raws.len() >= NO_LAYER as usize {
-            return Err(SourceError::Unsupported(format!(
-                "{} layers is more than weigh handles",
-                raws.len()
-            )));
-        }
-        let mut m = Merger {
-            ix: Index {
-                paths: PathArena::new(),
-                entries: Vec::with_capacity(raws.iter().map(|r| r.entries.len()).sum()),
-                layers: Vec::with_capacity(raws.len()),
-                symlink_targets: Vec::new(),
-                current: vec![NONE],
-                node_size: Vec::new(),
-                node_files: Vec::new(),
-                visible: Vec::new(),
-                live: Vec::new(),
-                written_bytes: 0,
-                final_bytes: 0,
-                final_files: 0,
-            },
-        };
-        for (i, raw) in raws.into_iter().enumerate() {
-            m.merge_layer(i as u16, raw);
-        }
-        let mut ix = m.ix;
-        ix.finalize();
-        Ok(ix)
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(image.blob_size(i).unwrap_or(0)));
+        let workers = std::thread::available_parallelism().map_or(2, |p| p.get()).clamp(1, n.max(1));
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let (tx, rx) = mpsc::channel::<(usize, Result<RawLayer, SourceError>)>();
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let tx = tx.clone();
+                let (order, next, failed, read_opts) = (&order, &next, &failed, &read_opts);
+                scope.spawn(move || {
+                    while !failed.load(Ordering::Relaxed) {
+                        let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+                        let advance = progress.start(i, image.blob_size(i));
+                        let raw = image.open_layer(i, advance).and_then(|s| read_layer(i, s, read_opts));
+                        progress.done(i);
+                        if raw.is_err() {
+                            failed.store(true, Ordering::Relaxed);
+                        }
+                        if tx.send((i, raw)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let mut merger = Merger::new(n);
+            let mut waiting: BTreeMap<usize, RawLayer> = BTreeMap::new();
+            for (i, raw) in rx {
+                let raw = raw.inspect_err(|_| failed.store(true, Ordering::Relaxed))?;
+                waiting.insert(i, raw);
+                while let Some(raw) = waiting.remove(&merger.ix.layers.len()) {
+                    let layer = merger.ix.layers.len() as u16;
+                    merger.merge_layer(layer, raw);
+                }
+            }
+            let mut ix = merger.ix;
+            ix.finalize();
+            Ok(ix)
+        })
     }
 
     pub fn entry_path(&self, e: u32) -> String {
@@ -277,6 +284,25 @@ struct Merger {
 }
 
 impl Merger {
+    fn new(layers: usize) -> Merger {
+        Merger {
+            ix: Index {
+                paths: PathArena::new(),
+                entries: Vec::new(),
+                layers: Vec::with_capacity(layers),
+                symlink_targets: Vec::new(),
+                current: vec![NONE],
+                node_size: Vec::new(),
+                node_files: Vec::new(),
+                visible: Vec::new(),
+                live: Vec::new(),
+                written_bytes: 0,
+                final_bytes: 0,
+                final_files: 0,
+            },
+        }
+    }
+
     fn node_for(&mut self, path: &str) -> NodeId {
         let id = if path.is_empty() { ROOT } else { self.ix.paths.intern(path) };
         if self.ix.current.len() < self.ix.paths.len() {
