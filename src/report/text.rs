@@ -38,7 +38,7 @@ pub fn render(a: &Analysis, top: usize) -> String {
         None => format!("compressed n/a: layers stored uncompressed ({} as stored)", size(t.blob_bytes)),
     };
     field(&mut o, "size", format!("{} uncompressed · {}", size(t.content_bytes), compressed));
-    field(&mut o, "files", format!("{} in {} layers", count(t.files), t.layers));
+    field(&mut o, "files", format!("{} in {} {}", count(t.files), t.layers, if t.layers == 1 { "layer" } else { "layers" }));
     field(
         &mut o,
         "waste",
