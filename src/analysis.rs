@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::attribute::{HistoryInfo, pair_history};
+use crate::attribute::{Attribution, HistoryInfo};
 use crate::index::{Change, Count, HiddenHow, Index, Kind, NO_LAYER, NodeId, ROOT};
 use crate::source::{Compression, Digest, Image, Platform, Transport};
 
@@ -66,6 +66,8 @@ pub struct LayerInfo {
     pub deleted: Count,
     #[serde(flatten)]
     pub history: HistoryInfo,
+    #[serde(flatten)]
+    pub attribution: Attribution,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -125,15 +127,20 @@ pub struct FileRecord {
 }
 
 impl Analysis {
-    pub fn new(image: &Image, index: Index) -> Analysis {
-        let history = pair_history(&image.config, image.layers.len());
+    /// `history` and `attribution` hold one entry per layer (see [`crate::attribute`]).
+    pub fn new(
+        image: &Image,
+        index: Index,
+        history: Vec<Option<HistoryInfo>>,
+        attribution: Vec<Attribution>,
+    ) -> Analysis {
         let layers: Vec<LayerInfo> = image
             .layers
             .iter()
             .zip(&index.layers)
-            .zip(history)
+            .zip(history.into_iter().zip(attribution))
             .enumerate()
-            .map(|(i, ((src, ch), h))| LayerInfo {
+            .map(|(i, ((src, ch), (h, attribution)))| LayerInfo {
                 index: i,
                 digest: src.digest.clone(),
                 diff_id: src.diff_id.clone(),
@@ -148,6 +155,7 @@ impl Analysis {
                 modified: ch.modified,
                 deleted: ch.deleted,
                 history: h.unwrap_or_default(),
+                attribution,
             })
             .collect();
         let duplicates = find_duplicates(&index);

@@ -55,3 +55,37 @@ fn shared_base_layer_is_identical_in_both_demos() {
     assert_eq!(s["layers"][0]["diff_id"], m["layers"][0]["diff_id"]);
     assert!(m["totals"]["content_bytes"].as_u64() < s["totals"]["content_bytes"].as_u64());
 }
+
+#[test]
+fn multi_stage_demo_is_attributed_to_its_stages() {
+    let v: Value = serde_json::from_str(&inspect(&[
+        "--format",
+        "json",
+        "--dockerfile",
+        "fixtures/node-app/Dockerfile.multi",
+        "fixtures/demo/node-multi.oci.tar",
+    ]))
+    .unwrap();
+    let layers = v["layers"].as_array().unwrap();
+    let stages: Vec<Option<&str>> = layers.iter().map(|l| l["stage"].as_str()).collect();
+    assert_eq!(stages, [None, Some("base"), Some("prod-deps"), Some("build"), Some("final")]);
+    assert_eq!(layers[0]["base_image"], true);
+    assert_eq!(layers[2]["instruction"], "COPY");
+}
+
+#[test]
+fn a_dockerfile_that_does_not_match_is_refused() {
+    let out = Command::cargo_bin("weigh")
+        .unwrap()
+        .args([
+            "inspect",
+            "--dockerfile",
+            "fixtures/node-app/Dockerfile.multi",
+            "fixtures/demo/node-single.oci.tar",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("does not match") && stderr.lines().count() == 1, "{stderr}");
+}

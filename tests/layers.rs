@@ -5,13 +5,16 @@ mod support;
 
 use support::*;
 use weigh::analysis::Analysis;
+use weigh::attribute::{attribute, pair_history};
 use weigh::index::{Index, IndexOptions, NoProgress};
 use weigh::source::{Image, OpenOptions, Platform};
 
 fn analyze_ref(reference: &str) -> Analysis {
     let image = Image::open(reference, &OpenOptions::default()).unwrap();
     let index = Index::build(&image, IndexOptions::default(), &NoProgress).unwrap();
-    Analysis::new(&image, index)
+    let history = pair_history(&image.config, image.layers.len());
+    let attribution = attribute(&history, None, None).unwrap();
+    Analysis::new(&image, index, history, attribution)
 }
 
 fn analyze(img: &Img) -> Analysis {

@@ -1,5 +1,8 @@
 //! Layer → history entry. (Instructions and stages build on this.)
 
+pub mod dockerfile;
+pub mod history;
+
 use oci_spec::image::ImageConfiguration;
 use serde::Serialize;
 
@@ -36,6 +39,122 @@ pub fn pair_history(config: &ImageConfiguration, layers: usize) -> Vec<Option<Hi
         *slot = Some(h);
     }
     out
+}
+
+/// What made a layer: its instruction, and the stage whose output it is.
+#[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
+pub struct Attribution {
+    /// `RUN`, `COPY`, ... when the history says.
+    pub instruction: Option<String>,
+    /// The instruction's arguments as the history records them.
+    pub args: Option<String>,
+    /// The Dockerfile stage whose output the layer is (for `COPY --from=NAME`, NAME); null
+    /// for base-image layers and when no Dockerfile was given.
+    pub stage: Option<String>,
+    /// Whether the layer came with the `FROM` image.
+    pub base_image: bool,
+}
+
+fn normalize(s: &str) -> String {
+    s.replace("\\\n", " ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether a history step is the Dockerfile step. RUN commands must agree; COPY and ADD must
+/// agree on the destination (builders record sources differently: BuildKit by path,
+/// buildah and classic docker by content hash).
+fn step_matches(layer: &history::Step, d: &dockerfile::DStep) -> bool {
+    if layer.instruction != d.instruction {
+        return false;
+    }
+    match d.instruction.as_str() {
+        "RUN" => {
+            let (a, b) = (normalize(&layer.args), normalize(&d.args));
+            a == b || a.ends_with(&b) || b.ends_with(&a)
+        }
+        "COPY" | "ADD" => {
+            let dest = d.args.split_whitespace().last().unwrap_or("");
+            normalize(&layer.args).split_whitespace().last() == Some(dest)
+        }
+        _ => true,
+    }
+}
+
+/// Attributes every layer. With a Dockerfile, the layer-making steps of the target stage
+/// and the stages it is built `FROM` are matched to the image's layers from the top down;
+/// what is left below is the base image. Without one, `base_layers` (from `--base`) or the
+/// history decides where the base image ends: it ends before the first step a builder wrote.
+pub fn attribute(
+    history: &[Option<HistoryInfo>],
+    dockerfile: Option<(&dockerfile::Dockerfile, Option<&str>)>,
+    base_layers: Option<usize>,
+) -> Result<Vec<Attribution>, String> {
+    let steps: Vec<Option<history::Step>> = history
+        .iter()
+        .map(|h| h.as_ref().and_then(|h| history::parse(h.created_by.as_deref()?, h.comment.as_deref())))
+        .collect();
+    let mut out: Vec<Attribution> = steps
+        .iter()
+        .map(|s| Attribution {
+            instruction: s.as_ref().map(|s| s.instruction.clone()),
+            args: s.as_ref().map(|s| s.args.clone()),
+            stage: None,
+            base_image: false,
+        })
+        .collect();
+    let n = out.len();
+    let base = if let Some((df, target)) = dockerfile {
+        let chain = df.chain(target)?;
+        let wanted: Vec<(String, &dockerfile::DStep)> = chain
+            .iter()
+            .flat_map(|st| {
+                st.steps.iter().map(move |d| {
+                    let from_stage = d.copy_from.as_deref().and_then(|f| df.stage(f)).map(|s| s.label());
+                    (from_stage.unwrap_or_else(|| st.label()), d)
+                })
+            })
+            .collect();
+        let mut li = n;
+        for (stage, d) in wanted.iter().rev() {
+            let layer = li.checked_sub(1).and_then(|i| steps[i].as_ref().map(|s| (i, s)));
+            match layer {
+                Some((i, s)) if step_matches(s, d) => {
+                    out[i].stage = Some(stage.clone());
+                    li = i;
+                }
+                // WORKDIR makes a layer with BuildKit only, and only for a new directory.
+                _ if d.instruction == "WORKDIR" => {}
+                Some((i, s)) => {
+                    return Err(format!(
+                        "the Dockerfile does not match the image: layer {i} was made by `{} {}` where the Dockerfile has `{} {}` (stage {stage})",
+                        s.instruction,
+                        short_command(&s.args, 60),
+                        d.instruction,
+                        short_command(&d.args, 60)
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "the Dockerfile does not match the image: `{} {}` (stage {stage}) has no layer left to match",
+                        d.instruction,
+                        short_command(&d.args, 60)
+                    ));
+                }
+            }
+        }
+        li
+    } else if let Some(b) = base_layers {
+        b.min(n)
+    } else {
+        steps
+            .iter()
+            .position(|s| s.as_ref().is_some_and(|s| s.builder != history::Builder::Other))
+            .unwrap_or(0)
+    };
+    for a in out.iter_mut().take(base) {
+        a.base_image = true;
+        a.stage = None;
+    }
+    Ok(out)
 }
 
 /// A one-line form of a `created_by` command for tables: drops the shell wrapper and
@@ -75,6 +194,64 @@ pub fn short_command(created_by: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hist(cmds: &[&str]) -> Vec<Option<HistoryInfo>> {
+        cmds.iter()
+            .map(|c| Some(HistoryInfo { created_by: Some(c.to_string()), ..Default::default() }))
+            .collect()
+    }
+
+    const DF: &str = "FROM node AS base\nWORKDIR /app\nFROM base AS deps\nRUN npm ci --omit=dev\n\
+        FROM base AS build\nRUN npm ci && npm run build\nFROM base AS final\n\
+        COPY --from=deps /app/node_modules ./node_modules\nCOPY --from=build /app/dist ./dist\nUSER node\n";
+
+    #[test]
+    fn dockerfile_attributes_copy_from_to_stages() {
+        let df = dockerfile::Dockerfile::parse(DF).unwrap();
+        let buildkit = hist(&[
+            "/bin/sh",
+            "WORKDIR /app",
+            "COPY /app/node_modules ./node_modules # buildkit",
+            "COPY /app/dist ./dist # buildkit",
+        ]);
+        let a = attribute(&buildkit, Some((&df, None)), None).unwrap();
+        let stages: Vec<Option<&str>> = a.iter().map(|a| a.stage.as_deref()).collect();
+        assert_eq!(stages, [None, Some("base"), Some("deps"), Some("build")]);
+        assert!(a[0].base_image && !a[1].base_image);
+
+        // buildah writes no WORKDIR layer and names copies by content hash.
+        let buildah = hist(&[
+            "/bin/sh",
+            "/bin/sh -c #(nop) COPY dir:1a2b in ./node_modules ",
+            "/bin/sh -c #(nop) COPY dir:3c4d in ./dist ",
+        ]);
+        let a = attribute(&buildah, Some((&df, None)), None).unwrap();
+        assert_eq!(
+            a.iter().map(|a| a.stage.as_deref()).collect::<Vec<_>>(),
+            [None, Some("deps"), Some("build")]
+        );
+    }
+
+    #[test]
+    fn mismatched_dockerfile_is_an_error() {
+        let df = dockerfile::Dockerfile::parse(DF).unwrap();
+        let err = attribute(&hist(&["/bin/sh", "RUN /bin/sh -c make # buildkit"]), Some((&df, None)), None)
+            .unwrap_err();
+        assert!(err.contains("does not match") && err.contains("layer 1"), "{err}");
+        let err =
+            attribute(&hist(&["COPY /app/dist ./dist # buildkit"]), Some((&df, None)), None).unwrap_err();
+        assert!(err.contains("no layer left"), "{err}");
+    }
+
+    #[test]
+    fn base_boundary_without_dockerfile() {
+        let h = hist(&["/bin/sh", "debootstrap", "RUN /bin/sh -c npm ci # buildkit", "COPY . . # buildkit"]);
+        let a = attribute(&h, None, None).unwrap();
+        assert_eq!(a.iter().map(|a| a.base_image).collect::<Vec<_>>(), [true, true, false, false]);
+        let a = attribute(&h, None, Some(1)).unwrap();
+        assert_eq!(a.iter().map(|a| a.base_image).collect::<Vec<_>>(), [true, false, false, false]);
+        assert_eq!(a[2].instruction.as_deref(), Some("RUN"));
+    }
 
     #[test]
     fn shortens_commands_of_both_builders() {

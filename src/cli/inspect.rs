@@ -6,7 +6,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::ValueEnum;
 
+use std::path::PathBuf;
+
 use crate::analysis::Analysis;
+use crate::attribute::{attribute, dockerfile::Dockerfile, pair_history};
 use crate::index::{Index, IndexOptions};
 use crate::report;
 use crate::source::{Image, OpenOptions, Platform};
@@ -30,6 +33,22 @@ pub struct Args {
     /// Length of the largest-directories, largest-files, waste and duplicates lists.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    #[command(flatten)]
+    pub attribution: AttributionArgs,
+}
+
+/// How layers are attributed to Dockerfile steps and stages.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct AttributionArgs {
+    /// The Dockerfile the image was built from: attributes layers to its stages.
+    #[arg(long, value_name = "FILE")]
+    pub dockerfile: Option<PathBuf>,
+    /// The stage the image was built as (docker build --target); default: the last.
+    #[arg(long, value_name = "STAGE", requires = "dockerfile")]
+    pub target: Option<String>,
+    /// The base image: its layers (a diff_id prefix of this image's) are the base.
+    #[arg(long, value_name = "IMAGE")]
+    pub base: Option<String>,
 }
 
 fn parse_platform(s: &str) -> Result<Platform, String> {
@@ -37,17 +56,48 @@ fn parse_platform(s: &str) -> Result<Platform, String> {
 }
 
 /// Opens and indexes an image: the pipeline every subcommand starts with.
-pub fn analyze(reference: &str, platform: Option<Platform>, quiet: bool) -> anyhow::Result<Analysis> {
-    let image = Image::open(reference, &OpenOptions { platform }).with_context(|| reference.to_string())?;
+pub fn analyze(
+    reference: &str,
+    platform: Option<Platform>,
+    attribution: &AttributionArgs,
+    quiet: bool,
+) -> anyhow::Result<Analysis> {
+    let opts = OpenOptions { platform };
+    let image = Image::open(reference, &opts).with_context(|| reference.to_string())?;
+    let dockerfile = match &attribution.dockerfile {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+            Some(Dockerfile::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?)
+        }
+        None => None,
+    };
+    let base_layers = match &attribution.base {
+        Some(base) => {
+            let b = Image::open(base, &opts).with_context(|| base.to_string())?;
+            let ids = |i: &Image| i.layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>();
+            let (mine, theirs) = (ids(&image), ids(&b));
+            if theirs.is_empty() || !mine.starts_with(&theirs) {
+                anyhow::bail!(
+                    "{reference}: not built on {base} (its layers are not a prefix of this image's)"
+                );
+            }
+            Some(theirs.len())
+        }
+        None => None,
+    };
+    let history = pair_history(&image.config, image.layers.len());
+    let target = attribution.target.as_deref();
+    let layers = attribute(&history, dockerfile.as_ref().map(|d| (d, target)), base_layers)
+        .map_err(|e| anyhow::anyhow!("{reference}: {e}"))?;
     let bars = super::progress::Bars::new(image.layers.len(), quiet);
     let index = Index::build(&image, IndexOptions::default(), &bars);
     bars.clear();
     let index = index.with_context(|| reference.to_string())?;
-    Ok(Analysis::new(&image, index))
+    Ok(Analysis::new(&image, index, history, layers))
 }
 
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<ExitCode> {
-    let analysis = analyze(&args.image, args.platform, quiet)?;
+    let analysis = analyze(&args.image, args.platform, &args.attribution, quiet)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = match args.format {

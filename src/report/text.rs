@@ -38,7 +38,11 @@ pub fn render(a: &Analysis, top: usize) -> String {
         None => format!("compressed n/a: layers stored uncompressed ({} as stored)", size(t.blob_bytes)),
     };
     field(&mut o, "size", format!("{} uncompressed · {}", size(t.content_bytes), compressed));
-    field(&mut o, "files", format!("{} in {} {}", count(t.files), t.layers, if t.layers == 1 { "layer" } else { "layers" }));
+    field(
+        &mut o,
+        "files",
+        format!("{} in {} {}", count(t.files), t.layers, if t.layers == 1 { "layer" } else { "layers" }),
+    );
     field(
         &mut o,
         "waste",
@@ -67,6 +71,7 @@ pub fn render(a: &Analysis, top: usize) -> String {
         ("+FILES", Align::Right),
         ("~FILES", Align::Right),
         ("-FILES", Align::Right),
+        ("STAGE", Align::Left),
         ("COMMAND", Align::Left),
     ]);
     for l in &a.layers {
@@ -82,6 +87,11 @@ pub fn render(a: &Analysis, top: usize) -> String {
             count(l.added.files),
             count(l.modified.files),
             count(l.deleted.files),
+            match (&l.attribution.stage, l.attribution.base_image) {
+                (_, true) => "base image".into(),
+                (Some(s), _) => s.clone(),
+                (None, false) => "-".into(),
+            },
             cmd,
         ]);
     }
