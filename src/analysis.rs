@@ -5,19 +5,12 @@ use serde::Serialize;
 
 use crate::attribute::{Attribution, HistoryInfo};
 use crate::index::{Change, Count, HiddenHow, Index, Kind, NO_LAYER, NodeId, ROOT};
-use crate::source::{Compression, Digest, Image, Platform, Transport};
+use crate::source::{Compression, Digest, Identity, Image};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ImageInfo {
-    pub reference: String,
-    pub transport: Transport,
-    pub name: Option<String>,
-    /// Manifest digest (OCI sources) or image ID (docker-archive).
-    pub digest: Option<Digest>,
-    pub config_digest: Option<Digest>,
-    pub platform: Platform,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub available_platforms: Vec<Platform>,
+    #[serde(flatten)]
+    pub id: Identity,
     pub created: Option<String>,
     pub user: Option<String>,
     pub working_dir: Option<String>,
@@ -177,13 +170,7 @@ impl Analysis {
             duplicate_groups: duplicates.len(),
         };
         let image_info = ImageInfo {
-            reference: image.reference.clone(),
-            transport: image.transport,
-            name: image.name.clone(),
-            digest: image.digest.clone(),
-            config_digest: image.config_digest.clone(),
-            platform: image.platform.clone(),
-            available_platforms: image.available_platforms.clone(),
+            id: image.id.clone(),
             created: image.config.created().clone(),
             user: cfg.and_then(|c| c.user().clone()).filter(|u| !u.is_empty()),
             working_dir: cfg.and_then(|c| c.working_dir().clone()).filter(|w| !w.is_empty()),

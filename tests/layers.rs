@@ -205,10 +205,10 @@ fn platform_is_chosen_from_an_index() {
     let open =
         |p: Option<&str>| Image::open(&r, &OpenOptions { platform: p.map(|p| Platform::parse(p).unwrap()) });
     let img = open(Some("linux/arm64")).unwrap();
-    assert_eq!(img.platform.to_string(), "linux/arm64");
-    assert_eq!(img.available_platforms.len(), 2, "the attestation manifest is not a platform");
+    assert_eq!(img.id.platform.to_string(), "linux/arm64");
+    assert_eq!(img.id.available_platforms.len(), 2, "the attestation manifest is not a platform");
     if Platform::host().architecture == "amd64" {
-        assert_eq!(open(None).unwrap().platform.to_string(), "linux/amd64");
+        assert_eq!(open(None).unwrap().id.platform.to_string(), "linux/amd64");
     }
     let err = open(Some("linux/s390x")).err().unwrap().to_string();
     assert!(err.contains("linux/amd64") && err.contains("linux/arm64") && !err.contains("unknown"), "{err}");

@@ -11,7 +11,7 @@ use crate::source::{Compression, Transport};
 
 pub fn render(a: &Analysis, top: usize) -> String {
     let mut o = String::new();
-    let img = &a.image;
+    let img = &a.image.id;
     let t = &a.totals;
     let _ = writeln!(o, "{}", img.reference);
     let field = |o: &mut String, k: &str, v: String| {
@@ -30,7 +30,7 @@ pub fn render(a: &Analysis, top: usize) -> String {
         let _ = write!(platform, " (index has {})", others.join(", "));
     }
     field(&mut o, "platform", platform);
-    if let Some(c) = &img.created {
+    if let Some(c) = &a.image.created {
         field(&mut o, "created", c.clone());
     }
     let compressed = match t.compressed_bytes {

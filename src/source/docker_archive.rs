@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::store::Store;
 use super::{
-    Digest, Image, LayerSource, OpenOptions, SourceError, Transport, Verify, config_platform, diff_ids,
-    parse_config, parse_json, read_verified,
+    Digest, Identity, Image, LayerSource, OpenOptions, SourceError, Transport, Verify, config_platform,
+    diff_ids, parse_config, parse_json, read_verified,
 };
 
 #[derive(Deserialize)]
@@ -142,13 +142,15 @@ pub(super) fn open(
         })
         .collect();
     Ok(Image {
-        reference: String::new(),
-        transport: Transport::DockerArchive,
-        name: tags(entry).into_iter().next(),
-        digest: config_digest.clone(),
-        config_digest,
-        platform,
-        available_platforms: Vec::new(),
+        id: Identity {
+            reference: String::new(),
+            transport: Transport::DockerArchive,
+            name: tags(entry).into_iter().next(),
+            digest: config_digest.clone(),
+            config_digest,
+            platform,
+            available_platforms: Vec::new(),
+        },
         config,
         layers,
         store,

@@ -156,7 +156,9 @@ impl serde::Serialize for Digest {
     }
 }
 
-pub struct Image {
+/// Which image this is: everything about it but its contents.
+#[derive(Debug, Clone, Serialize)]
+pub struct Identity {
     /// The reference as the user wrote it.
     pub reference: String,
     pub transport: Transport,
@@ -167,7 +169,12 @@ pub struct Image {
     pub config_digest: Option<Digest>,
     pub platform: Platform,
     /// Platforms of the index the image was chosen from, if any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub available_platforms: Vec<Platform>,
+}
+
+pub struct Image {
+    pub id: Identity,
     pub config: ImageConfiguration,
     pub layers: Vec<LayerSource>,
     store: Arc<dyn Store>,
@@ -192,8 +199,8 @@ impl Image {
             Transport::DockerArchive => docker_archive::open(store, r.selector.as_deref(), opts)?,
             Transport::Oci | Transport::OciArchive => oci::open(store, r.selector.as_deref(), opts)?,
         };
-        image.reference = reference.to_string();
-        image.transport = transport;
+        image.id.reference = reference.to_string();
+        image.id.transport = transport;
         Ok(image)
     }
 

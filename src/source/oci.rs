@@ -7,8 +7,8 @@ use oci_spec::image::{Descriptor, ImageIndex, ImageManifest};
 
 use super::store::Store;
 use super::{
-    Digest, Image, LayerSource, OpenOptions, Platform, SourceError, Transport, Verify, config_platform,
-    diff_ids, parse_config, read_verified,
+    Digest, Identity, Image, LayerSource, OpenOptions, Platform, SourceError, Transport, Verify,
+    config_platform, diff_ids, parse_config, read_verified,
 };
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
@@ -206,13 +206,15 @@ pub(super) fn open(
         .collect::<Result<Vec<_>, SourceError>>()?;
 
     Ok(Image {
-        reference: String::new(),
-        transport: Transport::Oci,
-        name,
-        digest: Some(manifest_digest),
-        config_digest: Some(config_digest),
-        platform,
-        available_platforms: available,
+        id: Identity {
+            reference: String::new(),
+            transport: Transport::Oci,
+            name,
+            digest: Some(manifest_digest),
+            config_digest: Some(config_digest),
+            platform,
+            available_platforms: available,
+        },
         config,
         layers,
         store,
