@@ -253,3 +253,53 @@ fn layer_list_matches_dive() {
         );
     }
 }
+
+fn weigh_json_args(args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_weigh"))
+        .args(["inspect", "--quiet", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+#[ignore = "needs real images: run scripts/test.sh"]
+fn multi_stage_layers_are_attributed_to_their_stages_with_both_builders() {
+    let dir = images_dir();
+    for builder in ["buildah", "buildkit"] {
+        let archive = dir.join(format!("node-multi-{builder}.docker.tar"));
+        let v = weigh_json_args(&[
+            "--dockerfile",
+            "fixtures/node-app/Dockerfile.multi",
+            &archive.display().to_string(),
+        ]);
+        // Find the layers by what they hold, not by their history text.
+        let layer_of = |path: &str| {
+            let f = v["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["path"] == path)
+                .unwrap_or_else(|| panic!("{path}"));
+            f["layer"].as_u64().unwrap() as usize
+        };
+        let stage = |layer: usize| v["layers"][layer]["stage"].as_str().map(str::to_string);
+        assert_eq!(
+            stage(layer_of("/app/node_modules/express/package.json")).as_deref(),
+            Some("prod-deps"),
+            "{builder}"
+        );
+        assert_eq!(stage(layer_of("/app/dist/server.js")).as_deref(), Some("build"), "{builder}");
+        assert_eq!(v["layers"][0]["base_image"], true, "{builder}");
+        // The single-stage image does not fit the multi-stage Dockerfile: an error, not a guess.
+        let single = dir.join(format!("node-single-{builder}.docker.tar"));
+        let out = Command::new(env!("CARGO_BIN_EXE_weigh"))
+            .args(["inspect", "--quiet", "--dockerfile", "fixtures/node-app/Dockerfile.multi"])
+            .arg(&single)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{builder}");
+    }
+}
