@@ -279,3 +279,20 @@ fn root_opaque_marker_hides_every_lower_layer() {
     assert_eq!(a.totals.content_bytes, 3);
     assert_eq!(a.totals.waste_bytes, 30);
 }
+
+#[test]
+fn metadata_contents_are_kept_for_the_visible_version() {
+    let a = analyze(&Img::new(vec![
+        Layer::new(vec![
+            E::File("var/lib/dpkg/status", b"Package: old\n".to_vec()),
+            file("usr/bin/big", 1000, 1),
+        ]),
+        Layer::new(vec![
+            E::File("var/lib/dpkg/status", b"Package: gcc-12\n".to_vec()),
+            E::File("app/node_modules/.package-lock.json", b"{}".to_vec()),
+        ]),
+    ]));
+    assert_eq!(a.index.content("var/lib/dpkg/status"), Some(&b"Package: gcc-12\n"[..]));
+    assert_eq!(a.index.content("app/node_modules/.package-lock.json"), Some(&b"{}"[..]));
+    assert_eq!(a.index.content("usr/bin/big"), None, "only metadata is kept");
+}

@@ -49,12 +49,16 @@ pub struct RawEntry {
     pub gid: u32,
     /// xxh3 of the content; 0 when not hashed.
     pub hash: u64,
+    /// Index into `RawLayer::captured` when the content was kept.
+    pub captured: Option<u32>,
 }
 
 #[derive(Debug, Default)]
 pub struct RawLayer {
     text: String,
     pub entries: Vec<RawEntry>,
+    /// Contents of the files `ReadOptions::capture` asked for.
+    pub captured: Vec<Box<[u8]>>,
     pub blob_bytes: u64,
     pub tar_bytes: u64,
     pub compression: Option<Compression>,
@@ -72,9 +76,15 @@ impl RawLayer {
     }
 }
 
+/// Files whose contents are kept are metadata (package databases, lock files); a larger
+/// file of the same name is not, and is not held in memory.
+pub const MAX_CAPTURE: u64 = 32 << 20;
+
 pub struct ReadOptions {
     /// Hash file contents (needed for duplicate detection).
     pub hash_contents: bool,
+    /// Keep the contents of files whose (clean, relative) path this accepts.
+    pub capture: fn(&str) -> bool,
 }
 
 /// Reads a whole layer stream, then checks its digest.
@@ -170,7 +180,16 @@ fn read_entries<R: Read + std::io::Seek>(
         };
         let size = if kind == Kind::File { entry.size() } else { 0 };
         let mut hash = 0;
-        if kind == Kind::File && opts.hash_contents && size > 0 {
+        let mut captured = None;
+        if kind == Kind::File && size <= MAX_CAPTURE && (opts.capture)(&path) {
+            let mut data = Vec::with_capacity(size as usize);
+            entry.read_to_end(&mut data).map_err(|e| ReadError::Io(format!("cannot read {path}"), e))?;
+            if opts.hash_contents && !data.is_empty() {
+                hash = xxhash_rust::xxh3::xxh3_64(&data);
+            }
+            layer.captured.push(data.into_boxed_slice());
+            captured = Some(layer.captured.len() as u32 - 1);
+        } else if kind == Kind::File && opts.hash_contents && size > 0 {
             let mut h = Xxh3::new();
             loop {
                 let n = entry.read(&mut buf).map_err(|e| ReadError::Io(format!("cannot read {path}"), e))?;
@@ -183,7 +202,7 @@ fn read_entries<R: Read + std::io::Seek>(
         }
         let path = layer.push_str(&path);
         let link = link.map(|l| layer.push_str(&l));
-        layer.entries.push(RawEntry { path, link, kind, size, mode, uid, gid, hash });
+        layer.entries.push(RawEntry { path, link, kind, size, mode, uid, gid, hash, captured });
     }
     Ok(())
 }

@@ -102,12 +102,36 @@ impl Progress for NoProgress {}
 #[derive(Debug, Clone, Copy)]
 pub struct IndexOptions {
     pub hash_contents: bool,
+    /// Which files' contents to keep (see [`Index::content`]).
+    pub capture: fn(&str) -> bool,
 }
 
 impl Default for IndexOptions {
     fn default() -> Self {
-        IndexOptions { hash_contents: true }
+        IndexOptions { hash_contents: true, capture: is_metadata }
     }
+}
+
+/// Package databases and lock files: what classification reads to know which package owns a
+/// file and whether it is a dev dependency.
+pub fn is_metadata(path: &str) -> bool {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    path == "var/lib/dpkg/status"
+        || (path.starts_with("var/lib/dpkg/info/") && base.ends_with(".list"))
+        || (path.ends_with(".dist-info/RECORD") || path.ends_with(".dist-info/METADATA"))
+        || matches!(
+            base,
+            ".package-lock.json"
+                | "package-lock.json"
+                | "npm-shrinkwrap.json"
+                | "yarn.lock"
+                | "pnpm-lock.yaml"
+                | ".modules.yaml"
+                | "poetry.lock"
+                | "uv.lock"
+                | "Pipfile.lock"
+        )
+        || (base == "package.json" && !path.contains("node_modules/"))
 }
 
 pub struct Index {
@@ -117,6 +141,8 @@ pub struct Index {
     pub symlink_targets: Vec<Box<str>>,
     /// Per node: the entry visible in the final tree, or NONE.
     pub current: Vec<u32>,
+    /// Kept contents of metadata files, by entry.
+    pub contents: std::collections::HashMap<u32, Box<[u8]>>,
     /// Per node: bytes in the final tree (a file's size counted once across hardlinks; a
     /// directory's sum of its children).
     pub node_size: Vec<u64>,
@@ -143,7 +169,7 @@ impl Index {
         if n >= NO_LAYER as usize {
             return Err(SourceError::Unsupported(format!("{n} layers is more than weigh handles")));
         }
-        let read_opts = ReadOptions { hash_contents: opts.hash_contents };
+        let read_opts = ReadOptions { hash_contents: opts.hash_contents, capture: opts.capture };
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(image.blob_size(i).unwrap_or(0)));
         let workers = std::thread::available_parallelism().map_or(2, |p| p.get()).clamp(1, n.max(1));
@@ -184,6 +210,14 @@ impl Index {
             ix.finalize();
             Ok(ix)
         })
+    }
+
+    /// The kept contents of the file visible at `path` (a metadata file; see
+    /// [`IndexOptions::capture`]).
+    pub fn content(&self, path: &str) -> Option<&[u8]> {
+        let node = self.paths.find(path)?;
+        let e = *self.current.get(node as usize)?;
+        self.contents.get(&e).map(|c| &c[..])
     }
 
     pub fn entry_path(&self, e: u32) -> String {
@@ -292,6 +326,7 @@ impl Merger {
                 layers: Vec::with_capacity(layers),
                 symlink_targets: Vec::new(),
                 current: vec![NONE],
+                contents: std::collections::HashMap::new(),
                 node_size: Vec::new(),
                 node_files: Vec::new(),
                 visible: Vec::new(),
@@ -333,7 +368,8 @@ impl Merger {
         }
     }
 
-    fn merge_layer(&mut self, layer: u16, raw: RawLayer) {
+    fn merge_layer(&mut self, layer: u16, mut raw: RawLayer) {
+        let mut captured = std::mem::take(&mut raw.captured);
         let first = self.ix.entries.len() as u32;
         let mut changes = LayerChanges {
             entries: first..first,
@@ -458,6 +494,9 @@ impl Merger {
                 changes.size += r.size;
             }
             let e = self.ix.entries.len() as u32;
+            if let Some(c) = r.captured {
+                self.ix.contents.insert(e, std::mem::take(&mut captured[c as usize]));
+            }
             self.ix.entries.push(Entry {
                 node,
                 layer,
