@@ -2,6 +2,7 @@
 
 pub mod analysis;
 pub mod attribute;
+pub mod classify;
 pub mod cli;
 pub mod index;
 pub mod report;
