@@ -158,8 +158,13 @@ fn every_compression_gives_the_same_analysis() {
 
 #[test]
 fn all_source_formats_agree() {
-    let img =
-        Img::new(vec![Layer::new(sample()), Layer::new(vec![file("dir2/file2", 5, 9)]).comp(Comp::Zstd)]);
+    let mut first = sample();
+    // Twins (same size and bytes), a same-size non-twin, and a twin across layers.
+    first.extend([file("twin/a", 3000, 7), file("twin/b", 3000, 7), file("twin/c", 3000, 8)]);
+    let img = Img::new(vec![
+        Layer::new(first),
+        Layer::new(vec![file("dir2/file2", 5, 9), file("twin/d", 3000, 7)]).comp(Comp::Zstd),
+    ]);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let oci = d.join("layout");
@@ -189,6 +194,11 @@ fn all_source_formats_agree() {
         let sizes: Vec<u64> = a.layers.iter().map(|l| l.size).collect();
         assert_eq!(sizes, base.layers.iter().map(|l| l.size).collect::<Vec<_>>(), "{r}");
         assert_eq!(a.layers[0].history.created_by, base.layers[0].history.created_by, "{r}");
+        assert_eq!(a.totals.duplicate_bytes, 6000, "{r}");
+        assert_eq!(a.duplicates.len(), 1, "{r}");
+        assert_eq!(a.group_paths(&a.duplicates[0]), ["/twin/a", "/twin/b", "/twin/d"], "{r}");
+        // Plain layers skip bodies and hash only same-size files afterwards.
+        assert_eq!(a.index.layers[0].hashes_deferred, a.layers[0].compression.name() == "none", "{r}");
     }
     // docker save layers are plain tar: no compressed size to report.
     assert_eq!(analyze_ref(&refs[5]).totals.compressed_bytes, None);

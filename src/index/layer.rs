@@ -51,6 +51,8 @@ pub struct RawEntry {
     pub hash: u64,
     /// Index into `RawLayer::captured` when the content was kept.
     pub captured: Option<u32>,
+    /// Where the content starts in the layer's tar stream.
+    pub offset: u64,
 }
 
 #[derive(Debug, Default)]
@@ -62,6 +64,8 @@ pub struct RawLayer {
     pub blob_bytes: u64,
     pub tar_bytes: u64,
     pub compression: Option<Compression>,
+    /// Content hashes were left for later (the tar can be read again at `offset`).
+    pub hashes_deferred: bool,
 }
 
 impl RawLayer {
@@ -90,7 +94,9 @@ pub struct ReadOptions {
 /// Reads a whole layer stream, then checks its digest.
 pub fn read_layer(index: usize, stream: LayerStream, opts: &ReadOptions) -> Result<RawLayer, SourceError> {
     let compression = stream.compression();
-    let mut layer = RawLayer { compression: Some(compression), ..Default::default() };
+    let hashes_deferred = opts.hash_contents && stream.seeks();
+    let mut layer = RawLayer { compression: Some(compression), hashes_deferred, ..Default::default() };
+    let opts = &ReadOptions { hash_contents: opts.hash_contents && !hashes_deferred, capture: opts.capture };
     let mut archive = tar::Archive::new(stream);
     let outcome = read_entries(&mut archive, &mut layer, opts);
     let stream = archive.into_inner();
@@ -179,6 +185,7 @@ fn read_entries<R: Read + std::io::Seek>(
             (_, l) => l,
         };
         let size = if kind == Kind::File { entry.size() } else { 0 };
+        let offset = entry.raw_file_position();
         let mut hash = 0;
         let mut captured = None;
         if kind == Kind::File && size <= MAX_CAPTURE && (opts.capture)(&path) {
@@ -202,7 +209,7 @@ fn read_entries<R: Read + std::io::Seek>(
         }
         let path = layer.push_str(&path);
         let link = link.map(|l| layer.push_str(&l));
-        layer.entries.push(RawEntry { path, link, kind, size, mode, uid, gid, hash, captured });
+        layer.entries.push(RawEntry { path, link, kind, size, mode, uid, gid, hash, captured, offset });
     }
     Ok(())
 }

@@ -7,7 +7,8 @@ pub mod paths;
 use std::ops::Range;
 
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::io::SeekFrom;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
@@ -54,6 +55,8 @@ pub struct Entry {
     pub uid: u32,
     pub gid: u32,
     pub hash: u64,
+    /// Where the content starts in the layer's tar stream.
+    pub offset: u64,
     /// Hardlink: the entry holding the content (NONE if dangling). Symlink: index into
     /// `Index::symlink_targets`.
     pub link: u32,
@@ -85,6 +88,8 @@ pub struct LayerChanges {
     pub blob_bytes: u64,
     pub tar_bytes: u64,
     pub compression: Compression,
+    /// Content hashes of this layer are taken after the merge, where needed.
+    pub hashes_deferred: bool,
 }
 
 /// Callbacks for a progress display; all are called from worker threads.
@@ -208,8 +213,77 @@ impl Index {
             }
             let mut ix = merger.ix;
             ix.finalize();
+            ix.hash_deferred(image)?;
             Ok(ix)
         })
+    }
+
+    /// Hashes the files of plain layers that might be duplicates: visible files whose size
+    /// another visible file shares. Their bodies were skipped while indexing; a file with a
+    /// size of its own cannot have a twin, so most bytes are never read twice.
+    fn hash_deferred(&mut self, image: &Image) -> Result<(), SourceError> {
+        if !self.layers.iter().any(|l| l.hashes_deferred) {
+            return Ok(());
+        }
+        let mut sizes: HashMap<u64, u32> = HashMap::new();
+        let mut owners = Vec::new();
+        for &c in &self.current {
+            if c == NONE || !matches!(self.entries[c as usize].kind, Kind::File | Kind::Hardlink) {
+                continue;
+            }
+            let o = self.owner(c);
+            let e = &self.entries[o as usize];
+            if e.kind == Kind::File && e.size > 0 && self.live[o as usize] {
+                *sizes.entry(e.size).or_default() += 1;
+                owners.push(o);
+            }
+        }
+        owners.sort_unstable();
+        owners.dedup();
+        let mut todo: Vec<Vec<u32>> = vec![Vec::new(); self.layers.len()];
+        for o in owners {
+            let e = &self.entries[o as usize];
+            if sizes[&e.size] > 1 && e.hash == 0 && self.layers[e.layer as usize].hashes_deferred {
+                todo[e.layer as usize].push(o);
+            }
+        }
+        let (entries, paths) = (&self.entries, &self.paths);
+        let next = AtomicUsize::new(0);
+        let workers = std::thread::available_parallelism().map_or(2, |p| p.get());
+        let results: Vec<Result<Vec<(u32, u64)>, SourceError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    let (todo, next) = (&todo, &next);
+                    scope.spawn(move || {
+                        let mut out = Vec::new();
+                        let mut buf = vec![0u8; 256 * 1024];
+                        while let Some(list) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
+                            let Some(&first) = list.first() else { continue };
+                            let layer = entries[first as usize].layer as usize;
+                            let mut r = image.open_blob(layer)?;
+                            for &o in list {
+                                let e = &entries[o as usize];
+                                let hash = hash_range(&mut r, e.offset, e.size, &mut buf).map_err(|err| {
+                                    image.layer_error(
+                                        layer,
+                                        format!("cannot read {}: {err}", paths.path(e.node)),
+                                    )
+                                })?;
+                                out.push((o, hash));
+                            }
+                        }
+                        Ok(out)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Ok(Vec::new()))).collect()
+        });
+        for r in results {
+            for (o, hash) in r? {
+                self.entries[o as usize].hash = hash;
+            }
+        }
+        Ok(())
     }
 
     /// The kept contents of the file visible at `path` (a metadata file; see
@@ -313,6 +387,24 @@ impl Index {
     }
 }
 
+fn hash_range(
+    r: &mut dyn crate::source::store::ReadSeek,
+    offset: u64,
+    len: u64,
+    buf: &mut [u8],
+) -> std::io::Result<u64> {
+    r.seek(SeekFrom::Start(offset))?;
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let mut left = len;
+    while left > 0 {
+        let want = (buf.len() as u64).min(left) as usize;
+        r.read_exact(&mut buf[..want])?;
+        h.update(&buf[..want]);
+        left -= want as u64;
+    }
+    Ok(h.digest())
+}
+
 struct Merger {
     ix: Index,
 }
@@ -381,6 +473,7 @@ impl Merger {
             blob_bytes: raw.blob_bytes,
             tar_bytes: raw.tar_bytes,
             compression: raw.compression.unwrap_or(Compression::None),
+            hashes_deferred: raw.hashes_deferred,
         };
         // Whiteouts only ever apply to the layers below, wherever they sit in the tar, so
         // apply them all before this layer's own files.
@@ -402,6 +495,7 @@ impl Merger {
                 uid: r.uid,
                 gid: r.gid,
                 hash: 0,
+                offset: 0,
                 link: NONE,
             });
         }
@@ -509,6 +603,7 @@ impl Merger {
                 uid: r.uid,
                 gid: r.gid,
                 hash: r.hash,
+                offset: r.offset,
                 link,
             });
             self.ix.current[node as usize] = e;

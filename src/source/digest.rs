@@ -107,6 +107,24 @@ impl<R: Read> HashingReader<R> {
         self
     }
 
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// Counts `n` bytes the caller skipped in the inner reader itself.
+    pub fn skipped(&mut self, n: u64) {
+        self.count += n;
+    }
+
+    /// Whether the bytes passing through are being hashed.
+    pub fn hashing(&self) -> bool {
+        self.hasher.is_some()
+    }
+
     /// Stops hashing (the digest is being computed elsewhere).
     pub fn stop_hashing(&mut self) {
         self.hasher = None;
@@ -141,6 +159,28 @@ impl<R> HashingReader<R> {
     /// Splits into the inner reader and the digest of what was read so far.
     pub fn into_parts(self) -> (R, Option<Digest>) {
         (self.inner, self.hasher.map(Hasher::finish))
+    }
+}
+
+/// Skipping ahead: a real seek while nothing is being hashed, else read and discard (a
+/// digest needs every byte).
+impl<R: Read + io::Seek> io::Seek for HashingReader<R> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        let io::SeekFrom::Current(n) = pos else {
+            return Err(io::Error::new(io::ErrorKind::Unsupported, "only relative seeks"));
+        };
+        let n =
+            u64::try_from(n).map_err(|_| io::Error::new(io::ErrorKind::Unsupported, "only forward seeks"))?;
+        if self.hasher.is_some() {
+            io::copy(&mut self.by_ref().take(n), &mut io::sink())?;
+        } else {
+            self.inner.seek(io::SeekFrom::Current(n as i64))?;
+            self.count += n;
+            if let Some(p) = &mut self.progress {
+                p(self.count);
+            }
+        }
+        Ok(self.count)
     }
 }
 

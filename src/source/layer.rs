@@ -6,6 +6,7 @@ use flate2::bufread::MultiGzDecoder;
 use serde::Serialize;
 
 use super::digest::{Algorithm, Digest, HashingReader};
+use super::store::ReadSeek;
 use super::{LayerSource, SourceError, Verify};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -26,7 +27,7 @@ impl Compression {
     }
 }
 
-type Raw = HashingReader<Box<dyn Read + Send>>;
+type Raw = HashingReader<Box<dyn ReadSeek>>;
 
 enum Decoder {
     Plain(BufReader<Raw>),
@@ -80,9 +81,9 @@ impl LayerStream {
     pub(super) fn new(
         index: usize,
         layer: &LayerSource,
-        reader: Box<dyn Read + Send>,
+        reader: Box<dyn ReadSeek>,
         size: u64,
-        second: Option<Box<dyn Read + Send>>,
+        second: Option<Box<dyn ReadSeek>>,
         progress: Option<Box<dyn FnMut(u64) + Send>>,
     ) -> Result<LayerStream, SourceError> {
         let label = layer.display_digest();
@@ -119,7 +120,7 @@ impl LayerStream {
         };
         // With a second reader, the blob is hashed on another thread, overlapping decoding
         // instead of adding to it. A plain tar's diff_id is the digest of the blob itself.
-        let spawn = |r: Box<dyn Read + Send>, a: Algorithm| {
+        let spawn = |r: Box<dyn ReadSeek>, a: Algorithm| {
             Some(std::thread::spawn(move || {
                 HashingReader::new(r, Some(a)).finish().ok().and_then(|(_, d)| d)
             }))
@@ -245,23 +246,36 @@ impl Read for LayerStream {
     }
 }
 
-/// Forward-only seeking, by reading and discarding. tar skips entry bodies and padding by
-/// seeking when it can; otherwise it zeroes a fresh 32 KB buffer for every entry, which on a
-/// million-file image costs more than parsing the headers.
+impl LayerStream {
+    /// Whether entry bodies can be skipped without reading them: a plain tar whose digest is
+    /// checked elsewhere. Then content hashes are taken later, only where needed.
+    pub fn seeks(&self) -> bool {
+        !self.inner.hashing() && matches!(self.inner.get_ref(), Decoder::Plain(r) if !r.get_ref().hashing())
+    }
+}
+
+/// Forward seeks only. tar skips entry bodies and padding by seeking when it can; otherwise it
+/// zeroes a fresh 32 KB buffer for every entry, which on a million-file image costs more than
+/// parsing the headers. A plain tar seeks for real; a compressed one reads and discards.
 impl io::Seek for LayerStream {
     fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
-        match pos {
-            io::SeekFrom::Current(n) if n >= 0 => {
-                let want = n as u64;
-                let got = io::copy(&mut (&mut self.inner).take(want), &mut io::sink())?;
-                if got < want {
-                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "unexpected EOF during skip"));
-                }
-                Ok(self.inner.count())
+        let n = match pos {
+            io::SeekFrom::Current(n) if n >= 0 => n,
+            io::SeekFrom::Current(_) => return Ok(self.inner.count()),
+            _ => return Err(io::Error::new(io::ErrorKind::Unsupported, "a layer stream only seeks forward")),
+        };
+        if self.seeks() {
+            let Decoder::Plain(r) = self.inner.get_mut() else { unreachable!("seeks() checked the decoder") };
+            r.seek_relative(n)?;
+            self.inner.skipped(n as u64);
+        } else {
+            let want = n as u64;
+            let got = io::copy(&mut (&mut self.inner).take(want), &mut io::sink())?;
+            if got < want {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "unexpected EOF during skip"));
             }
-            io::SeekFrom::Current(_) => Ok(self.inner.count()),
-            _ => Err(io::Error::new(io::ErrorKind::Unsupported, "a layer stream only seeks forward")),
         }
+        Ok(self.inner.count())
     }
 }
 

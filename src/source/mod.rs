@@ -227,6 +227,18 @@ impl Image {
         LayerStream::new(index, layer, reader, size, second, progress)
     }
 
+    /// Layer `index`'s blob as stored, for reading parts of it again (plain tar layers).
+    pub fn open_blob(&self, index: usize) -> Result<Box<dyn store::ReadSeek>, SourceError> {
+        self.store
+            .open(&self.layers[index].location)
+            .map(|(r, _)| r)
+            .map_err(|e| self.layer_error(index, e.to_string()))
+    }
+
+    pub fn layer_error(&self, index: usize, message: String) -> SourceError {
+        SourceError::Layer { index, digest: self.layers[index].display_digest(), message }
+    }
+
     /// Size of layer `index`'s blob as stored, without reading it.
     pub fn blob_size(&self, index: usize) -> Option<u64> {
         let layer = &self.layers[index];

@@ -13,9 +13,48 @@ use super::SourceError;
 /// making us allocate whatever its header claims.
 pub const MAX_METADATA_BYTES: u64 = 64 << 20;
 
+/// A blob reader that can also skip ahead without reading: stores are files.
+pub trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+/// A byte range of a file, read and sought as if it were a file of its own.
+pub struct Section {
+    file: File,
+    start: u64,
+    len: u64,
+    pos: u64,
+}
+
+impl Read for Section {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.len.saturating_sub(self.pos);
+        let want = (buf.len() as u64).min(left) as usize;
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read(&mut buf[..want])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Section {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let target = match pos {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+        }
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start of a blob"))?;
+        self.file.seek(SeekFrom::Start(self.start + target))?;
+        self.pos = target;
+        Ok(target)
+    }
+}
+
 pub trait Store: Send + Sync {
     /// Opens a member for streaming; returns the reader and the member's size.
-    fn open(&self, name: &str) -> Result<(Box<dyn Read + Send>, u64), SourceError>;
+    fn open(&self, name: &str) -> Result<(Box<dyn ReadSeek>, u64), SourceError>;
     fn exists(&self, name: &str) -> bool;
     /// Human description used in error messages.
     fn describe(&self) -> String;
@@ -74,7 +113,7 @@ impl DirStore {
 }
 
 impl Store for DirStore {
-    fn open(&self, name: &str) -> Result<(Box<dyn Read + Send>, u64), SourceError> {
+    fn open(&self, name: &str) -> Result<(Box<dyn ReadSeek>, u64), SourceError> {
         let path =
             self.path(name).ok_or_else(|| SourceError::Malformed(format!("invalid file name {name:?}")))?;
         let file = File::open(&path).map_err(|e| {
@@ -170,14 +209,14 @@ impl TarStore {
 }
 
 impl Store for TarStore {
-    fn open(&self, name: &str) -> Result<(Box<dyn Read + Send>, u64), SourceError> {
+    fn open(&self, name: &str) -> Result<(Box<dyn ReadSeek>, u64), SourceError> {
         let member = clean_member_name(name)
             .and_then(|n| self.members.get(&n).copied())
             .ok_or_else(|| SourceError::MissingBlob(name.to_string()))?;
         let io_err = |e| SourceError::Io { what: self.path.display().to_string(), source: e };
         let mut file = File::open(&self.path).map_err(io_err)?;
         file.seek(SeekFrom::Start(member.offset)).map_err(io_err)?;
-        Ok((Box::new(file.take(member.size)), member.size))
+        Ok((Box::new(Section { file, start: member.offset, len: member.size, pos: 0 }), member.size))
     }
 
     fn exists(&self, name: &str) -> bool {
