@@ -9,5 +9,6 @@ cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 cargo test
 
-images=$(scripts/real-images.sh | tail -n 1)
+# WEIGH_REAL_IMAGES points at images built earlier; by default they are built (or reused) now.
+images=${WEIGH_REAL_IMAGES:-$(scripts/real-images.sh | tail -n 1)}
 WEIGH_REAL_IMAGES="$images" cargo test --test real_images -- --include-ignored

@@ -237,10 +237,12 @@ fn layer_list_matches_dive() {
                 "{name} layer {}",
                 d["index"]
             );
-            let cmd = d["command"].as_str().unwrap_or("");
+            // dive shows created_by without a leading `/bin/sh -c `.
+            let strip = |s: &str| s.trim().trim_start_matches("/bin/sh -c ").trim().to_string();
+            let cmd = strip(d["command"].as_str().unwrap_or(""));
             assert_eq!(
-                cmd.trim(),
-                l["created_by"].as_str().unwrap_or("").trim(),
+                cmd,
+                strip(l["created_by"].as_str().unwrap_or("")),
                 "{name} layer {} command",
                 d["index"]
             );
