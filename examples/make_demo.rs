@@ -42,12 +42,16 @@ fn keep_verbatim(path: &str, size: u64) -> bool {
         || (base.starts_with("requirements") && base.ends_with(".txt"))
 }
 
-/// Package-index hosts appear in file names (apt lists); the project's text files must not name
-/// them, and reports of the demo are committed as snapshots and README examples.
+/// apt names its index files after the mirror's host (`HOST_debian_dists_...`); the project's
+/// text files name no package hosts, and reports of the demo are committed as snapshots.
 fn scrub(name: &str) -> String {
-    ["deb.debian.org", "security.debian.org", "registry.npmjs.org", "pypi.org", "files.pythonhosted.org"]
-        .iter()
-        .fold(name.to_string(), |n, host| n.replace(host, "mirror.example"))
+    let lists = name.find("var/lib/apt/lists/").map(|i| i + "var/lib/apt/lists/".len());
+    match lists.and_then(|start| Some((start, name[start..].find('_')?))) {
+        Some((start, host_len)) if host_len > 0 => {
+            format!("{}mirror.example{}", &name[..start], &name[start + host_len..])
+        }
+        _ => name.to_string(),
+    }
 }
 
 fn sha256_hex(data: &[u8]) -> String {
