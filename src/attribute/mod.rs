@@ -145,10 +145,15 @@ pub fn attribute(
     } else if let Some(b) = base_layers {
         b.min(n)
     } else {
-        steps
-            .iter()
-            .position(|s| s.as_ref().is_some_and(|s| s.builder != history::Builder::Other))
-            .unwrap_or(0)
+        // BuildKit marks the steps it ran; a base image built by another builder (or one that
+        // BuildKit built elsewhere and copied the history of) ends before the first marked
+        // step. Otherwise the base ends before the first step any builder wrote.
+        let last = steps.iter().rev().flatten().next().map(|s| s.builder);
+        let wanted = |b: history::Builder| match last {
+            Some(history::Builder::Buildkit) => b == history::Builder::Buildkit,
+            _ => b != history::Builder::Other,
+        };
+        steps.iter().position(|s| s.as_ref().is_some_and(|s| wanted(s.builder))).unwrap_or(0)
     };
     for a in out.iter_mut().take(base) {
         a.base_image = true;
@@ -250,7 +255,16 @@ mod tests {
         assert_eq!(a.iter().map(|a| a.base_image).collect::<Vec<_>>(), [true, true, false, false]);
         let a = attribute(&h, None, Some(1)).unwrap();
         assert_eq!(a.iter().map(|a| a.base_image).collect::<Vec<_>>(), [true, false, false, false]);
-        assert_eq!(a[2].instruction.as_deref(), Some("RUN"));
+        // A base whose history another builder wrote, under a BuildKit build.
+        let h = hist(&[
+            "/bin/sh -c #(nop) ADD file:ab in / ",
+            "/bin/sh -c #(nop)  CMD [\"bash\"]",
+            "WORKDIR /app # buildkit",
+            "RUN /bin/sh -c make # buildkit",
+        ]);
+        let a = attribute(&h, None, None).unwrap();
+        assert_eq!(a.iter().map(|a| a.base_image).collect::<Vec<_>>(), [true, true, false, false]);
+        assert_eq!(a[3].instruction.as_deref(), Some("RUN"));
     }
 
     #[test]
