@@ -32,11 +32,16 @@ fn names() -> Vec<String> {
 }
 
 fn weigh_json(reference: &str) -> Value {
+    weigh_json_args(&["--top", "5", reference])
+}
+
+fn weigh_json_args(args: &[&str]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_weigh"))
-        .args(["inspect", "--quiet", "--format", "json", "--top", "5", reference])
+        .args(["inspect", "--quiet", "--format", "json"])
+        .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{reference}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -254,16 +259,6 @@ fn layer_list_matches_dive() {
             "{name}"
         );
     }
-}
-
-fn weigh_json_args(args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_weigh"))
-        .args(["inspect", "--quiet", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]
