@@ -342,6 +342,7 @@ lane_buildah() {
 		export_formats "$name"
 		# Nothing is shared between the Dockerfiles' layers: free the space.
 		bh rmi -a -f >/dev/null
+		trim_work
 		load_bases_buildah
 		log "buildah: $name done in $((SECONDS - t0)) s"
 	done
@@ -361,6 +362,7 @@ lane_buildkit() {
 		export_formats "$name"
 		/usr/bin/docker rmi "weigh/$name:latest" >/dev/null
 		/usr/bin/docker builder prune -a -f >/dev/null
+		trim_work
 		log "buildkit: $name done in $((SECONDS - t0)) s"
 	done
 }
@@ -432,6 +434,12 @@ make_work() {
 	fi
 }
 
+# Give what the builders deleted back to the disk: without this the sparse
+# file keeps every block ever written and can fill the disk.
+trim_work() {
+	fstrim "$WORK" 2>/dev/null || true
+}
+
 remove_work() {
 	[ -n "$WORK" ] && [ -d "$WORK" ] || return 0
 	local t0=$SECONDS
@@ -494,9 +502,22 @@ ensure_tools
 WORK=$CACHE/work
 safe_rm "$OUT.tmp"
 make_work
+# Big temporary files (containers/image stages whole layers in TMPDIR, by
+# default /var/tmp) go to the scratch filesystem too.
+mkdir -p "$WORK/tmp"
+export TMPDIR=$WORK/tmp
 OUT_TMP=$OUT.tmp
 LOGS=$OUT_TMP/logs
 mkdir -p "$LOGS"
+# Only the newest complete output is kept while another is built; what a
+# failed run left is dropped (this run holds the lock).
+find "$CACHE" -mindepth 2 -maxdepth 2 -name DONE -printf '%T@ %h\n' | sort -rn | tail -n +2 |
+	cut -d' ' -f2- | while read -r d; do safe_rm "$d"; done
+for d in "$CACHE"/*/; do
+	d=${d%/}
+	case ${d##*/} in bases | work) continue ;; esac
+	[ -f "$d/DONE" ] || [ "$d" = "$OUT_TMP" ] || safe_rm "$d"
+done
 BH_ROOT=$WORK/buildah/root
 BH_RUNROOT=$WORK/buildah/runroot
 
@@ -568,7 +589,8 @@ safe_rm "$OUT"
 mv "$OUT_TMP" "$OUT"
 OUT_TMP=
 
-# Keep the two newest complete outputs; drop older ones and leftovers.
+# Keep the newest complete output besides this one (and two sets of bases);
+# drop older ones and leftovers.
 for d in "$CACHE"/*/; do
 	d=${d%/}
 	case ${d##*/} in bases | work) continue ;; esac
