@@ -310,11 +310,6 @@ impl Index {
             .then(|| &*self.symlink_targets[entry.link as usize])
     }
 
-    /// Bytes this visible entry contributes to the final tree.
-    pub fn effective_size(&self, e: u32) -> u64 {
-        self.node_size[self.entries[e as usize].node as usize]
-    }
-
     fn finalize(&mut self) {
         let n_nodes = self.paths.len();
         let n_entries = self.entries.len();

@@ -111,16 +111,6 @@ impl PathArena {
         }
         out
     }
-
-    pub fn depth(&self, id: NodeId) -> usize {
-        let mut d = 0;
-        let mut cur = id;
-        while cur != ROOT {
-            d += 1;
-            cur = self.nodes[cur as usize].parent;
-        }
-        d
-    }
 }
 
 pub struct Children<'a> {
@@ -178,7 +168,6 @@ mod tests {
         let lib = a.find("usr/lib").unwrap();
         a.intern("usr/lib/y.so");
         assert_eq!(a.children(lib).count(), 2);
-        assert_eq!(a.depth(x), 3);
     }
 
     #[test]

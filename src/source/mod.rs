@@ -46,16 +46,6 @@ pub enum Transport {
     OciArchive,
 }
 
-impl Transport {
-    pub fn name(self) -> &'static str {
-        match self {
-            Transport::DockerArchive => "docker-archive",
-            Transport::Oci => "oci",
-            Transport::OciArchive => "oci-archive",
-        }
-    }
-}
-
 /// A parsed image reference: `TRANSPORT:PATH[:SELECTOR]` or a bare path to sniff.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
