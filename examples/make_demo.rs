@@ -16,30 +16,9 @@ use weigh::source::{Image, OpenOptions};
 /// Files whose real bytes the analysis reads (package inventories, lock files, dpkg database):
 /// kept verbatim so the demo classifies like the real image.
 fn keep_verbatim(path: &str, size: u64) -> bool {
-    if size > 4 << 20 {
-        return false;
-    }
     let base = path.rsplit('/').next().unwrap_or(path);
-    matches!(
-        base,
-        "package.json"
-            | "package-lock.json"
-            | ".package-lock.json"
-            | "yarn.lock"
-            | "pnpm-lock.yaml"
-            | ".modules.yaml"
-            | "lock.yaml"
-            | "poetry.lock"
-            | "uv.lock"
-            | "Pipfile.lock"
-            | "METADATA"
-            | "RECORD"
-            | "INSTALLER"
-            | "top_level.txt"
-            | "os-release"
-            | "status"
-    ) || (path.contains("var/lib/dpkg/info/") && base.ends_with(".list"))
-        || (base.starts_with("requirements") && base.ends_with(".txt"))
+    size <= 4 << 20
+        && (weigh::index::is_metadata(path) || matches!(base, "os-release" | "INSTALLER" | "top_level.txt"))
 }
 
 /// apt names its index files after the mirror's host (`HOST_debian_dists_...`); the project's

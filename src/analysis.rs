@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::attribute::{Attribution, HistoryInfo};
+use crate::classify::{Category, Classification, Facts, Package, Rules, Tally, classify};
 use crate::index::{Change, Count, HiddenHow, Index, Kind, NO_LAYER, NodeId, ROOT};
 use crate::source::{Compression, Digest, Identity, Image};
 
@@ -80,7 +81,39 @@ pub struct Analysis {
     pub layers: Vec<LayerInfo>,
     /// Largest wasted first.
     pub duplicates: Vec<DuplicateGroup>,
+    pub classes: Classification,
+    /// Bytes in the final image by the stage whose layer wrote them, largest first.
+    pub stages: Vec<StageTotal>,
     pub index: Index,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageTotal {
+    /// The stage name, `base image`, or `unattributed` for build layers when no Dockerfile
+    /// named the stages.
+    pub stage: String,
+    pub bytes: u64,
+    pub files: u64,
+    /// The layers whose output this is.
+    pub layers: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryTotal {
+    pub category: Category,
+    pub bytes: u64,
+    pub files: u64,
+}
+
+impl LayerInfo {
+    /// The stage a layer's files are attributed to, as the stage tables show it.
+    pub fn stage_label(&self) -> &str {
+        match (&self.attribution.stage, self.attribution.base_image) {
+            (_, true) => "base image",
+            (Some(s), false) => s,
+            (None, false) => "unattributed",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -117,6 +150,14 @@ pub struct FileRecord {
     pub gid: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    pub stage: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instruction: Option<String>,
+    pub category: Category,
+    pub reason: String,
+    /// The owning package's id (see the document's `packages`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
 }
 
 impl Analysis {
@@ -126,6 +167,7 @@ impl Analysis {
         index: Index,
         history: Vec<Option<HistoryInfo>>,
         attribution: Vec<Attribution>,
+        rules: &Rules,
     ) -> Analysis {
         let layers: Vec<LayerInfo> = image
             .layers
@@ -177,7 +219,57 @@ impl Analysis {
             entrypoint: cfg.and_then(|c| c.entrypoint().clone()),
             cmd: cfg.and_then(|c| c.cmd().clone()),
         };
-        Analysis { image: image_info, totals, layers, duplicates, index }
+        let facts = Facts {
+            working_dir: image_info.working_dir.clone(),
+            argv: image_info
+                .entrypoint
+                .iter()
+                .flatten()
+                .chain(image_info.cmd.iter().flatten())
+                .cloned()
+                .collect(),
+            env: cfg.and_then(|c| c.env().clone()).unwrap_or_default(),
+        };
+        let classes = classify(&index, &facts, rules);
+        let stages = stage_totals(&index, &layers);
+        Analysis { image: image_info, totals, layers, duplicates, classes, stages, index }
+    }
+
+    /// Bytes and files per category, in [`Category::ALL`] order.
+    pub fn categories(&self) -> Vec<CategoryTotal> {
+        self.classes
+            .totals
+            .iter()
+            .map(|(c, t)| CategoryTotal { category: *c, bytes: t.bytes, files: t.files })
+            .collect()
+    }
+
+    pub fn category(&self, c: Category) -> Tally {
+        self.classes.total(c)
+    }
+
+    /// The reason that put the most bytes into category `c`.
+    pub fn top_reason(&self, c: Category) -> Option<String> {
+        let mut by: std::collections::HashMap<u32, u64> = std::collections::HashMap::new();
+        let cl = &self.classes;
+        for (node, &e) in self.index.current.iter().enumerate() {
+            if e != crate::index::NONE
+                && cl.category[node] == c
+                && self.index.entries[e as usize].kind != Kind::Dir
+            {
+                *by.entry(cl.reason[node]).or_default() += self.index.node_size[node];
+            }
+        }
+        by.into_iter()
+            .max_by_key(|(r, b)| (*b, std::cmp::Reverse(*r)))
+            .map(|(r, _)| cl.reasons[r as usize].clone())
+    }
+
+    /// Packages, largest first.
+    pub fn packages_by_size(&self) -> Vec<&Package> {
+        let mut p: Vec<&Package> = self.classes.packages.iter().collect();
+        p.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.id.cmp(&b.id)));
+        p
     }
 
     /// Directories of the final tree, largest first (the root excluded).
@@ -256,7 +348,14 @@ impl Analysis {
                     Kind::Hardlink if e.link != crate::index::NONE => Some(ix.entry_path(e.link)),
                     _ => None,
                 };
+                let (category, reason, package) = self.classes.of(node);
+                let layer = &self.layers[e.layer as usize];
                 Some(FileRecord {
+                    stage: layer.stage_label().to_string(),
+                    instruction: layer.attribution.instruction.clone(),
+                    category,
+                    reason: reason.to_string(),
+                    package: package.map(|p| p.id.clone()),
                     path: ix.paths.path(node),
                     kind: e.kind,
                     size: ix.node_size[node as usize],
@@ -284,6 +383,32 @@ impl Analysis {
         let c = self.index.current[node as usize];
         node == ROOT || c == crate::index::NONE || self.index.entries[c as usize].kind == Kind::Dir
     }
+}
+
+fn stage_totals(ix: &Index, layers: &[LayerInfo]) -> Vec<StageTotal> {
+    let mut out: Vec<StageTotal> = Vec::new();
+    let mut per_layer = vec![(0u64, 0u64); layers.len()];
+    for (node, &c) in ix.current.iter().enumerate() {
+        if c == crate::index::NONE || ix.entries[c as usize].kind == Kind::Dir {
+            continue;
+        }
+        let l = &mut per_layer[ix.entries[c as usize].layer as usize];
+        l.0 += ix.node_size[node];
+        l.1 += 1;
+    }
+    for (l, (bytes, files)) in layers.iter().zip(per_layer) {
+        let label = l.stage_label();
+        match out.iter_mut().find(|s| s.stage == label) {
+            Some(s) => {
+                s.bytes += bytes;
+                s.files += files;
+                s.layers.push(l.index);
+            }
+            None => out.push(StageTotal { stage: label.to_string(), bytes, files, layers: vec![l.index] }),
+        }
+    }
+    out.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.stage.cmp(&b.stage)));
+    out
 }
 
 /// Sorts the `n` largest to the front (ties by id, for stable output) and truncates.

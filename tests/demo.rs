@@ -23,7 +23,7 @@ fn text_report_of_the_multi_stage_demo() {
 fn json_report_is_consistent() {
     let v: Value =
         serde_json::from_str(&inspect(&["--format", "json", "fixtures/demo/node-single.oci.tar"])).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     let t = &v["totals"];
     let content = t["content_bytes"].as_u64().unwrap();
     let written = t["written_bytes"].as_u64().unwrap();
@@ -36,6 +36,30 @@ fn json_report_is_consistent() {
     assert_eq!(files.iter().map(|f| f["size"].as_u64().unwrap()).sum::<u64>(), content);
     assert!(files.windows(2).all(|w| w[0]["path"].as_str() < w[1]["path"].as_str()), "sorted, unique paths");
     assert_eq!(v["largest_files"].as_array().unwrap().len(), 10);
+    // Categories: one per file, adding up to the image; their totals agree with the files.
+    let cats = v["categories"].as_array().unwrap();
+    assert_eq!(cats.len(), 11);
+    assert_eq!(cats.iter().map(|c| c["bytes"].as_u64().unwrap()).sum::<u64>(), content);
+    for c in cats {
+        let of_files: u64 = files
+            .iter()
+            .filter(|f| f["category"] == c["category"])
+            .map(|f| f["size"].as_u64().unwrap())
+            .sum();
+        assert_eq!(of_files, c["bytes"].as_u64().unwrap(), "{}", c["category"]);
+    }
+    assert_eq!(
+        v["stages"].as_array().unwrap().iter().map(|s| s["bytes"].as_u64().unwrap()).sum::<u64>(),
+        content
+    );
+    let ids: std::collections::HashSet<&str> =
+        v["packages"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    for f in files {
+        assert!(f["reason"].as_str().is_some_and(|r| !r.is_empty()), "{}", f["path"]);
+        if let Some(p) = f["package"].as_str() {
+            assert!(ids.contains(p), "{p}");
+        }
+    }
     // The single-stage image carries what a multi-stage build leaves behind.
     for p in [
         "/app/node_modules/typescript/package.json",

@@ -14,7 +14,7 @@ fn analyze_ref(reference: &str) -> Analysis {
     let index = Index::build(&image, IndexOptions::default(), &NoProgress).unwrap();
     let history = pair_history(&image.config, image.layers.len());
     let attribution = attribute(&history, None, None).unwrap();
-    Analysis::new(&image, index, history, attribution)
+    Analysis::new(&image, index, history, attribution, &weigh::classify::Rules::default())
 }
 
 fn analyze(img: &Img) -> Analysis {

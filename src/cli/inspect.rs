@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use crate::analysis::Analysis;
 use crate::attribute::{attribute, dockerfile::Dockerfile, pair_history};
+use crate::classify::Rules;
 use crate::index::{Index, IndexOptions};
 use crate::report;
 use crate::source::{Image, OpenOptions, Platform};
@@ -49,6 +50,10 @@ pub struct AttributionArgs {
     /// The base image: its layers (a diff_id prefix of this image's) are the base.
     #[arg(long, value_name = "IMAGE")]
     pub base: Option<String>,
+    /// Config file with classification rules; default: weigh.toml in the current directory
+    /// when there is one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 fn parse_platform(s: &str) -> Result<Platform, String> {
@@ -62,6 +67,7 @@ pub fn analyze(
     attribution: &AttributionArgs,
     quiet: bool,
 ) -> anyhow::Result<Analysis> {
+    let rules = Rules::load(attribution.config.as_deref())?;
     let opts = OpenOptions { platform };
     let image = Image::open(reference, &opts).with_context(|| reference.to_string())?;
     let dockerfile = match &attribution.dockerfile {
@@ -93,7 +99,7 @@ pub fn analyze(
     let index = Index::build(&image, IndexOptions::default(), &bars);
     bars.clear();
     let index = index.with_context(|| reference.to_string())?;
-    Ok(Analysis::new(&image, index, history, layers))
+    Ok(Analysis::new(&image, index, history, layers, &rules))
 }
 
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<ExitCode> {

@@ -137,6 +137,12 @@ pub fn is_metadata(path: &str) -> bool {
                 | "Pipfile.lock"
         )
         || (base == "package.json" && !path.contains("node_modules/"))
+        || path.ends_with("node_modules/.pnpm/lock.yaml")
+        || path.ends_with("node_modules/.yarn-state.yml")
+        || (base.ends_with(".txt")
+            && base.contains("requirements")
+            && !path.contains("node_modules/")
+            && !path.contains("-packages/"))
 }
 
 pub struct Index {

@@ -71,6 +71,12 @@ impl PathArena {
         Some(cur)
     }
 
+    /// The child of `parent` called `name`, without creating it.
+    pub fn find_child(&self, parent: NodeId, name: &str) -> Option<NodeId> {
+        let spur = self.names.get(name)?;
+        self.lookup.get(&(parent, spur)).copied()
+    }
+
     /// Interns a clean relative path (`a/b/c`), creating missing ancestors.
     pub fn intern(&mut self, path: &str) -> NodeId {
         let mut cur = ROOT;

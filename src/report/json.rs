@@ -3,11 +3,13 @@
 use serde::Serialize;
 
 use crate::analysis::{
-    Analysis, DuplicateGroup, FileRecord, ImageInfo, LayerInfo, PathSize, Totals, WasteItem,
+    Analysis, CategoryTotal, DuplicateGroup, FileRecord, ImageInfo, LayerInfo, PathSize, StageTotal, Totals,
+    WasteItem,
 };
+use crate::classify::{Language, Package};
 
 /// Bumped whenever a field changes meaning or disappears; additions keep the version.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 pub struct Document<'a> {
@@ -16,11 +18,24 @@ pub struct Document<'a> {
     pub image: &'a ImageInfo,
     pub totals: &'a Totals,
     pub layers: &'a [LayerInfo],
+    pub categories: Vec<CategoryTotal>,
+    pub stages: &'a [StageTotal],
+    pub classification: ClassificationInfo<'a>,
+    /// Largest first.
+    pub packages: Vec<&'a Package>,
     pub largest_directories: Vec<PathSize>,
     pub largest_files: Vec<PathSize>,
     pub waste: Waste,
     pub duplicates: Duplicates,
     pub files: Vec<FileRecord>,
+}
+
+#[derive(Serialize)]
+pub struct ClassificationInfo<'a> {
+    pub app_dir: Option<&'a str>,
+    pub language: Option<Language>,
+    /// Files weigh could not read (a lockfile that does not parse, ...).
+    pub notes: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -56,6 +71,14 @@ pub fn document(a: &Analysis, top: usize) -> Document<'_> {
         image: &a.image,
         totals: &a.totals,
         layers: &a.layers,
+        categories: a.categories(),
+        stages: &a.stages,
+        classification: ClassificationInfo {
+            app_dir: a.classes.app_dir.as_deref(),
+            language: a.classes.language,
+            notes: &a.classes.notes,
+        },
+        packages: a.packages_by_size(),
         largest_directories: a.largest_dirs(top),
         largest_files: a.largest_files(top),
         waste: Waste {

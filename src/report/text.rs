@@ -97,6 +97,82 @@ pub fn render(a: &Analysis, top: usize) -> String {
     }
     o.push_str(&layers.render("  "));
 
+    let total = t.content_bytes.max(1) as f64;
+    let _ = writeln!(o, "\nBy category (every file has one; the sizes add up to the image)");
+    let mut cats = Table::new(&[
+        ("CATEGORY", Align::Left),
+        ("SIZE", Align::Right),
+        ("SHARE", Align::Right),
+        ("FILES", Align::Right),
+        ("LARGEST REASON", Align::Left),
+    ]);
+    let mut categories = a.categories();
+    categories.sort_by(|x, y| y.bytes.cmp(&x.bytes).then(x.category.cmp(&y.category)));
+    for c in categories.iter().filter(|c| c.files > 0) {
+        cats.row(vec![
+            c.category.to_string(),
+            size(c.bytes),
+            percent(c.bytes as f64 / total),
+            count(c.files),
+            a.top_reason(c.category).unwrap_or_default(),
+        ]);
+    }
+    o.push_str(&cats.render("  "));
+    let cl = &a.classes;
+    let mut context = Vec::new();
+    if let Some(d) = &cl.app_dir {
+        context.push(format!("app directory {d}"));
+    }
+    if let Some(l) = cl.language {
+        context.push(format!(
+            "runs {}",
+            serde_json::to_value(l).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+        ));
+    }
+    if !context.is_empty() {
+        let _ = writeln!(o, "  ({})", context.join(", "));
+    }
+    for n in &cl.notes {
+        let _ = writeln!(o, "  note: {n}");
+    }
+
+    let _ = writeln!(o, "\nBy stage");
+    let mut stages = Table::new(&[
+        ("STAGE", Align::Left),
+        ("SIZE", Align::Right),
+        ("FILES", Align::Right),
+        ("LAYERS", Align::Left),
+    ]);
+    for s in &a.stages {
+        let layers: Vec<String> = s.layers.iter().map(ToString::to_string).collect();
+        stages.row(vec![s.stage.clone(), size(s.bytes), count(s.files), layers.join(" ")]);
+    }
+    o.push_str(&stages.render("  "));
+
+    let packages = a.packages_by_size();
+    if !packages.is_empty() {
+        let _ = writeln!(o, "\nLargest packages ({} in all)", count(packages.len() as u64));
+        let mut tb = Table::new(&[
+            ("SIZE", Align::Right),
+            ("FILES", Align::Right),
+            ("KIND", Align::Left),
+            ("PACKAGE", Align::Left),
+            ("VERSION", Align::Left),
+            ("CATEGORY", Align::Left),
+        ]);
+        for p in packages.iter().take(top) {
+            tb.row(vec![
+                size(p.size),
+                count(p.files),
+                p.ecosystem.name().to_string(),
+                p.name.clone(),
+                p.version.clone(),
+                p.category.to_string(),
+            ]);
+        }
+        o.push_str(&tb.render("  "));
+    }
+
     let dirs = a.largest_dirs(top);
     if !dirs.is_empty() {
         let _ = writeln!(o, "\nLargest directories");

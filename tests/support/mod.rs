@@ -166,11 +166,23 @@ pub struct Img {
     pub arch: &'static str,
     /// History entries that made no layer, inserted after the given layer index.
     pub empty_history: Vec<(usize, String)>,
+    /// The config's `config` object (Cmd, WorkingDir, Env, ...).
+    pub run: Value,
 }
 
 impl Img {
     pub fn new(layers: Vec<Layer>) -> Img {
-        Img { layers, os: "linux", arch: "amd64", empty_history: Vec::new() }
+        Img {
+            layers,
+            os: "linux",
+            arch: "amd64",
+            empty_history: Vec::new(),
+            run: json!({"Env": ["PATH=/usr/bin"], "Cmd": ["node", "dist/server.js"], "WorkingDir": "/app"}),
+        }
+    }
+    pub fn run(mut self, run: Value) -> Img {
+        self.run = run;
+        self
     }
     pub fn platform(mut self, os: &'static str, arch: &'static str) -> Img {
         self.os = os;
@@ -217,7 +229,7 @@ pub fn build(img: &Img) -> Built {
     }
     let config = serde_json::to_vec(&json!({
         "architecture": img.arch, "os": img.os, "created": "2026-01-01T00:00:00Z",
-        "config": {"Env": ["PATH=/usr/bin"], "Cmd": ["node", "dist/server.js"], "WorkingDir": "/app"},
+        "config": img.run,
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": history,
     }))

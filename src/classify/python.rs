@@ -1,0 +1,334 @@
+//! Python distributions (`*.dist-info`) and what says which of them are for development.
+
+use std::collections::{BTreeSet, HashMap};
+
+/// PEP 503 name normalization: `Flask_SQLAlchemy` → `flask-sqlalchemy`.
+pub fn normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+            continue;
+        }
+        if sep && !out.is_empty() {
+            out.push('-');
+        }
+        sep = false;
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metadata {
+    pub name: String,
+    pub version: String,
+    /// Normalized names of unconditional requirements (no `extra ==` marker).
+    pub requires: Vec<String>,
+}
+
+/// The headers of a `METADATA` file (RFC 822 style; the body after the blank line is the
+/// description).
+pub fn parse_metadata(text: &str) -> Metadata {
+    let mut m = Metadata::default();
+    for line in text.lines() {
+        if line.is_empty() {
+            break;
+        }
+        let Some((k, v)) = line.split_once(':') else { continue };
+        let v = v.trim();
+        match k {
+            "Name" => m.name = v.to_string(),
+            "Version" => m.version = v.to_string(),
+            "Requires-Dist" => {
+                let (req, marker) = v.split_once(';').unwrap_or((v, ""));
+                if marker.contains("extra") {
+                    continue;
+                }
+                let end =
+                    req.find(|c: char| !(c.is_alphanumeric() || "-_.".contains(c))).unwrap_or(req.len());
+                if end > 0 {
+                    m.requires.push(normalize(&req[..end]));
+                }
+            }
+            _ => {}
+        }
+    }
+    m
+}
+
+/// `Flask-3.1.3.dist-info` → (`Flask`, `3.1.3`), for when METADATA is missing.
+pub fn split_dist_info(dir_name: &str) -> Option<(&str, &str)> {
+    dir_name.strip_suffix(".dist-info")?.split_once('-')
+}
+
+/// Paths listed in a RECORD file (CSV: path, hash, size), relative to its site directory.
+pub fn record_paths(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim_end_matches('\r');
+            if let Some(rest) = line.strip_prefix('"') {
+                // A quoted path may hold commas; `""` is a literal quote.
+                let mut out = String::new();
+                let mut chars = rest.chars().peekable();
+                while let Some(c) = chars.next() {
+                    if c == '"' {
+                        if chars.peek() == Some(&'"') {
+                            chars.next();
+                            out.push('"');
+                        } else {
+                            break;
+                        }
+                    } else {
+                        out.push(c);
+                    }
+                }
+                Some(out)
+            } else {
+                line.split(',').next().filter(|p| !p.is_empty()).map(str::to_string)
+            }
+        })
+        .collect()
+}
+
+/// Tools that only development needs: tests, linters, formatters, type checkers, docs builders.
+pub fn is_dev_tool(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "pytest",
+        "black",
+        "mypy",
+        "ruff",
+        "flake8",
+        "pylint",
+        "isort",
+        "coverage",
+        "tox",
+        "nox",
+        "pre-commit",
+        "ipython",
+        "ipdb",
+        "pdbpp",
+        "bandit",
+        "hypothesis",
+        "pyright",
+        "autopep8",
+        "yapf",
+        "pycodestyle",
+        "pyflakes",
+        "pydocstyle",
+        "sphinx",
+        "mkdocs",
+        "mkdocs-material",
+        "twine",
+        "build",
+        "mock",
+        "freezegun",
+        "responses",
+        "factory-boy",
+        "faker",
+        "debugpy",
+        "pip-tools",
+        "codespell",
+        "vulture",
+        "safety",
+        "pytest-cov",
+    ];
+    EXACT.contains(&name)
+        || name.starts_with("pytest-")
+        || name.starts_with("flake8-")
+        || name.starts_with("types-")
+        || name.ends_with("-stubs")
+        || name.starts_with("sphinx-")
+        || name.starts_with("sphinxcontrib-")
+}
+
+/// Names a lock or requirements file puts on each side: `prod` for the main group, `dev` for
+/// the development groups. A package on both sides is production.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Sides {
+    pub prod: BTreeSet<String>,
+    pub dev: BTreeSet<String>,
+}
+
+/// `Pipfile.lock`: `default` and `develop`.
+pub fn parse_pipfile_lock(text: &[u8]) -> Result<Sides, String> {
+    let v: serde_json::Value = serde_json::from_slice(text).map_err(|e| e.to_string())?;
+    let names = |k: &str| -> BTreeSet<String> {
+        v.get(k)
+            .and_then(|d| d.as_object())
+            .map(|o| o.keys().map(|n| normalize(n)).collect())
+            .unwrap_or_default()
+    };
+    Ok(Sides { prod: names("default"), dev: names("develop") })
+}
+
+/// `poetry.lock`: `groups = [...]` (Poetry 2) or `category = "dev"` (Poetry 1).
+pub fn parse_poetry_lock(text: &str) -> Result<Sides, String> {
+    let v: toml::Table = text.parse().map_err(|e: toml::de::Error| e.message().to_string())?;
+    let mut sides = Sides::default();
+    for p in v.get("package").and_then(|p| p.as_array()).into_iter().flatten() {
+        let Some(name) = p.get("name").and_then(|n| n.as_str()) else { continue };
+        let groups: Vec<&str> = match (p.get("groups"), p.get("category")) {
+            (Some(g), _) => g.as_array().into_iter().flatten().filter_map(|g| g.as_str()).collect(),
+            (None, Some(c)) => c.as_str().into_iter().collect(),
+            (None, None) => vec!["main"],
+        };
+        if groups.contains(&"main") {
+            sides.prod.insert(normalize(name));
+        } else {
+            sides.dev.insert(normalize(name));
+        }
+    }
+    Ok(sides)
+}
+
+/// `uv.lock`: what the project's `dependencies` reach is production; what only its
+/// `dev-dependencies` (dependency groups) reach is development.
+pub fn parse_uv_lock(text: &str) -> Result<Sides, String> {
+    let v: toml::Table = text.parse().map_err(|e: toml::de::Error| e.message().to_string())?;
+    let packages = v.get("package").and_then(|p| p.as_array()).cloned().unwrap_or_default();
+    let dep_names = |t: Option<&toml::Value>| -> Vec<String> {
+        t.and_then(|d| d.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.get("name").and_then(|n| n.as_str()).map(normalize))
+            .collect()
+    };
+    let mut graph: HashMap<String, Vec<String>> = HashMap::new();
+    let mut prod_roots = Vec::new();
+    let mut dev_roots = Vec::new();
+    for p in &packages {
+        let Some(name) = p.get("name").and_then(|n| n.as_str()) else { continue };
+        let name = normalize(name);
+        graph.entry(name.clone()).or_default().extend(dep_names(p.get("dependencies")));
+        let is_project = p
+            .get("source")
+            .and_then(|s| s.as_table())
+            .is_some_and(|s| s.contains_key("editable") || s.contains_key("virtual"));
+        if is_project {
+            prod_roots.extend(dep_names(p.get("dependencies")));
+            if let Some(groups) = p.get("dev-dependencies").and_then(|g| g.as_table()) {
+                for deps in groups.values() {
+                    dev_roots.extend(dep_names(Some(deps)));
+                }
+            }
+        }
+    }
+    let reach = |roots: Vec<String>| -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut todo = roots;
+        while let Some(n) = todo.pop() {
+            if seen.insert(n.clone()) {
+                todo.extend(graph.get(&n).into_iter().flatten().cloned());
+            }
+        }
+        seen
+    };
+    let prod = reach(prod_roots);
+    let dev = reach(dev_roots).into_iter().filter(|n| !prod.contains(n)).collect();
+    Ok(Sides { prod, dev })
+}
+
+/// Names required by a requirements file (`-r` includes are not followed; options skipped).
+pub fn requirement_names(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.split('#').next()?.trim();
+            if l.is_empty() || l.starts_with('-') {
+                return None;
+            }
+            let end = l.find(|c: char| !(c.is_alphanumeric() || "-_.".contains(c))).unwrap_or(l.len());
+            (end > 0).then(|| normalize(&l[..end]))
+        })
+        .collect()
+}
+
+/// Whether a requirements file is for development: `requirements-dev.txt`,
+/// `dev-requirements.txt`, `requirements/test.txt`, ...
+pub fn is_dev_requirements(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let stem = name.strip_suffix(".txt").unwrap_or(name);
+    let words: Vec<&str> = stem.split(['-', '_', '.']).collect();
+    let dir_dev = lower.contains("requirements/") && ["dev", "test", "tests", "lint", "docs"].contains(&stem);
+    dir_dev || words.iter().any(|w| ["dev", "develop", "test", "tests", "lint", "docs", "ci"].contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_requirements_skip_extras() {
+        let m = parse_metadata(
+            "Metadata-Version: 2.1\nName: Flask\nVersion: 3.1.3\nRequires-Dist: Werkzeug>=3.1\n\
+             Requires-Dist: blinker (>=1.9)\nRequires-Dist: asgiref>=3.2; extra == \"async\"\n\
+             Requires-Dist: importlib_metadata>=3.6; python_version < \"3.10\"\n\nRequires-Dist: body\n",
+        );
+        assert_eq!(m.name, "Flask");
+        assert_eq!(m.requires, ["werkzeug", "blinker", "importlib-metadata"]);
+        assert_eq!(normalize("Flask_SQLAlchemy"), "flask-sqlalchemy");
+        assert_eq!(normalize("zope.interface"), "zope-interface");
+        assert_eq!(split_dist_info("MarkupSafe-3.0.4.dist-info"), Some(("MarkupSafe", "3.0.4")));
+    }
+
+    #[test]
+    fn record_paths_handle_quotes() {
+        let r = "flask/app.py,sha256=abc,123\n\"odd,name.py\",,\n../../../bin/flask,sha256=x,9\nFlask-3.1.3.dist-info/RECORD,,\n";
+        assert_eq!(
+            record_paths(r),
+            ["flask/app.py", "odd,name.py", "../../../bin/flask", "Flask-3.1.3.dist-info/RECORD"]
+        );
+    }
+
+    #[test]
+    fn lockfiles_give_sides() {
+        let pip = br#"{"_meta":{},"default":{"flask":{}},"develop":{"pytest":{},"Flask":{}}}"#;
+        let s = parse_pipfile_lock(pip).unwrap();
+        assert!(s.prod.contains("flask") && s.dev.contains("pytest"));
+
+        let poetry = "[[package]]\nname = \"flask\"\nversion = \"3\"\ngroups = [\"main\"]\n\n\
+                      [[package]]\nname = \"pytest\"\nversion = \"8\"\ngroups = [\"dev\"]\n\n\
+                      [[package]]\nname = \"black\"\nversion = \"1\"\ncategory = \"dev\"\n";
+        let s = parse_poetry_lock(poetry).unwrap();
+        assert_eq!(s.prod.iter().collect::<Vec<_>>(), ["flask"]);
+        assert_eq!(s.dev.iter().collect::<Vec<_>>(), ["black", "pytest"]);
+
+        let uv = r#"
+version = 1
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { editable = "." }
+dependencies = [{ name = "flask" }]
+[package.dev-dependencies]
+dev = [{ name = "pytest" }]
+[[package]]
+name = "flask"
+version = "3"
+dependencies = [{ name = "click" }]
+[[package]]
+name = "pytest"
+version = "8"
+dependencies = [{ name = "click" }, { name = "pluggy" }]
+"#;
+        let s = parse_uv_lock(uv).unwrap();
+        assert_eq!(s.prod.iter().collect::<Vec<_>>(), ["click", "flask"]);
+        assert_eq!(s.dev.iter().collect::<Vec<_>>(), ["pluggy", "pytest"]);
+    }
+
+    #[test]
+    fn requirements_files() {
+        let r = requirement_names(
+            "# tools\npytest==9.2.0\n-r requirements.txt\nblack[d]>=24 ; python_version>'3'\n\n",
+        );
+        assert_eq!(r.iter().collect::<Vec<_>>(), ["black", "pytest"]);
+        assert!(is_dev_requirements("app/requirements-dev.txt"));
+        assert!(is_dev_requirements("app/dev-requirements.txt"));
+        assert!(is_dev_requirements("app/requirements/test.txt"));
+        assert!(!is_dev_requirements("app/requirements.txt"));
+        assert!(!is_dev_requirements("app/requirements/base.txt"));
+        assert!(is_dev_tool("pytest-cov") && is_dev_tool("types-requests") && !is_dev_tool("flask"));
+    }
+}
