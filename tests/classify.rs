@@ -592,3 +592,16 @@ fn yarn_berry_layout_dev_flags_match_a_production_install() {
 fn yarn_classic_layout_dev_flags_match_a_production_install() {
     check_js_layout("yarn-classic", &["yarn.lock"], false);
 }
+
+#[test]
+fn base_image_as_the_builder_recorded_it() {
+    let img = npm_image().run(json!({
+        "Cmd": ["node", "dist/server.js"],
+        "WorkingDir": "/app",
+        "Labels": {"org.opencontainers.image.base.name": "node:20-slim", "org.opencontainers.image.base.digest": "sha256:abc"}
+    }));
+    let a = analyze(&img);
+    assert_eq!(a.image.id.base_name.as_deref(), Some("node:20-slim"));
+    assert_eq!(a.image.id.base_digest.as_deref(), Some("sha256:abc"));
+    assert!(weigh::report::text::render(&a, 3).contains("base       node:20-slim sha256:abc"));
+}

@@ -300,3 +300,211 @@ fn multi_stage_layers_are_attributed_to_their_stages_with_both_builders() {
         assert_eq!(out.status.code(), Some(2), "{builder}");
     }
 }
+
+fn category_bytes(v: &Value, category: &str) -> u64 {
+    v["categories"].as_array().unwrap().iter().find(|c| c["category"] == category).unwrap()["bytes"]
+        .as_u64()
+        .unwrap()
+}
+
+fn packages_of(v: &Value, ecosystem: &str) -> Vec<Value> {
+    v["packages"].as_array().unwrap().iter().filter(|p| p["ecosystem"] == ecosystem).cloned().collect()
+}
+
+/// Every image: the categories add up to the image, exactly, and agree with the files.
+#[test]
+#[ignore = "needs real images: run scripts/test.sh"]
+fn category_totals_add_up_to_the_image() {
+    let dir = images_dir();
+    for name in names() {
+        let v = weigh_json(&dir.join(format!("{name}.oci")).display().to_string());
+        let content = v["totals"]["content_bytes"].as_u64().unwrap();
+        let cats = v["categories"].as_array().unwrap();
+        assert_eq!(cats.iter().map(|c| c["bytes"].as_u64().unwrap()).sum::<u64>(), content, "{name}");
+        let mut by: BTreeMap<String, u64> = BTreeMap::new();
+        for f in v["files"].as_array().unwrap() {
+            *by.entry(f["category"].as_str().unwrap().to_string()).or_default() +=
+                f["size"].as_u64().unwrap();
+        }
+        for c in cats {
+            let k = c["category"].as_str().unwrap();
+            assert_eq!(by.get(k).copied().unwrap_or(0), c["bytes"].as_u64().unwrap(), "{name} {k}");
+        }
+    }
+}
+
+/// Which package directory a path is in: the longest package path of the lockfile.
+fn lock_package<'a>(dirs: &'a BTreeMap<String, bool>, path: &str) -> Option<(&'a str, bool)> {
+    let mut best: Option<(&str, bool)> = None;
+    for (d, &dev) in dirs {
+        if path.starts_with(&format!("{d}/")) && best.is_none_or(|b| d.len() > b.0.len()) {
+            best = Some((d.as_str(), dev));
+        }
+    }
+    best
+}
+
+/// The node single-stage image, both builders: dev-dependencies are exactly the bytes of the
+/// package directories the lockfile marks dev (read here from the fixture's package-lock.json
+/// and summed from `tar -tvf` of the `npm ci` layer), and the packages a production install
+/// (`npm ci --omit=dev`, the multi-stage image) leaves out are the ones weigh calls dev.
+#[test]
+#[ignore = "needs real images: run scripts/test.sh"]
+fn node_single_stage_categories() {
+    let dir = images_dir();
+    let lock: Value =
+        serde_json::from_slice(&std::fs::read("fixtures/node-app/package-lock.json").unwrap()).unwrap();
+    let dirs: BTreeMap<String, bool> = lock["packages"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(k, p)| (format!("app/{k}"), p["dev"] == true || p["devOptional"] == true))
+        .collect();
+    for builder in ["buildah", "buildkit"] {
+        let name = format!("node-single-{builder}");
+        let archive = dir.join(format!("{name}.docker.tar"));
+        let v = weigh_json(&archive.display().to_string());
+        // tar -tvf of the layer that ran `npm ci`.
+        let tmp = tempfile::tempdir().unwrap();
+        run(Command::new("tar").arg("-xf").arg(&archive).arg("-C").arg(tmp.path()));
+        let manifest: Value =
+            serde_json::from_slice(&std::fs::read(tmp.path().join("manifest.json")).unwrap()).unwrap();
+        let npm_ci = v["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|l| l["args"].as_str() == Some("npm ci"))
+            .unwrap_or_else(|| panic!("{name}: no `npm ci` layer"));
+        let layer_tar = tmp.path().join(manifest[0]["Layers"][npm_ci].as_str().unwrap());
+        let listing = run(Command::new("tar").arg("-tvf").arg(&layer_tar));
+        let mut dev_bytes = 0u64;
+        for line in listing.lines().filter(|l| l.starts_with('-')) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let path = cols[5..].join(" ");
+            if lock_package(&dirs, &path).is_some_and(|(_, dev)| dev) {
+                dev_bytes += cols[2].parse::<u64>().unwrap();
+            }
+        }
+        assert!(dev_bytes > 10_000_000, "{name}: {dev_bytes}");
+        assert_eq!(category_bytes(&v, "dev-dependencies"), dev_bytes, "{name}");
+
+        // npm's own production install is the other truth.
+        let multi = weigh_json(&dir.join(format!("node-multi-{builder}.docker.tar")).display().to_string());
+        let prod: HashSet<String> =
+            packages_of(&multi, "npm").iter().map(|p| p["path"].as_str().unwrap().to_string()).collect();
+        for p in packages_of(&v, "npm") {
+            let path = p["path"].as_str().unwrap();
+            assert_eq!(p["dev"] == true, !prod.contains(path), "{name}: {path}");
+        }
+
+        // The build toolchain, by package: what the apt-get line installed, and python3,
+        // which only node-gyp needed.
+        let debs = packages_of(&v, "deb");
+        for want in ["gcc-12", "g++-12", "cpp-12", "binutils", "make", "python3", "python3.11-minimal"] {
+            let p = debs.iter().find(|p| p["name"] == want).unwrap_or_else(|| panic!("{name}: no {want}"));
+            assert_eq!(p["category"], "toolchain", "{name}: {want}: {}", p["reason"]);
+        }
+        let toolchain_files: HashSet<&str> = v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["category"] == "toolchain")
+            .map(|f| f["path"].as_str().unwrap())
+            .collect();
+        for f in [
+            "/usr/bin/x86_64-linux-gnu-gcc-12",
+            "/usr/bin/x86_64-linux-gnu-g++-12",
+            "/usr/bin/x86_64-linux-gnu-ld.bfd",
+            "/usr/bin/make",
+            "/usr/bin/python3.11",
+        ] {
+            assert!(toolchain_files.contains(f), "{name}: {f}");
+        }
+        for f in v["files"].as_array().unwrap() {
+            let path = f["path"].as_str().unwrap();
+            if path.starts_with("/app/src/") && path.ends_with(".ts") {
+                assert_eq!(f["category"], "source", "{name}: {path}");
+            }
+        }
+        assert_eq!(v["classification"]["app_dir"], "/app");
+        assert_eq!(v["classification"]["language"], "node");
+    }
+}
+
+/// The multi-stage images carry no devDependencies and no toolchain, with either builder.
+#[test]
+#[ignore = "needs real images: run scripts/test.sh"]
+fn multi_stage_images_carry_no_dev_dependencies_or_toolchain() {
+    let dir = images_dir();
+    for app in ["node", "py"] {
+        for builder in ["buildah", "buildkit"] {
+            let name = format!("{app}-multi-{builder}");
+            let v = weigh_json(&dir.join(format!("{name}.docker.tar")).display().to_string());
+            for c in ["dev-dependencies", "toolchain"] {
+                let leaked: Vec<String> = v["files"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|f| f["category"] == c)
+                    .take(5)
+                    .map(|f| format!("{} ({})", f["path"], f["reason"]))
+                    .collect();
+                assert_eq!(category_bytes(&v, c), 0, "{name} {c}: {leaked:?}");
+            }
+        }
+    }
+}
+
+/// The Python single-stage image, both builders: the dev distributions are those a
+/// production install (the multi-stage image's venv, `pip install -r requirements.txt`)
+/// does not have; the toolchain is build-essential's and python3-dev's.
+#[test]
+#[ignore = "needs real images: run scripts/test.sh"]
+fn python_single_stage_categories() {
+    let dir = images_dir();
+    for builder in ["buildah", "buildkit"] {
+        let name = format!("py-single-{builder}");
+        let v = weigh_json(&dir.join(format!("{name}.docker.tar")).display().to_string());
+        let multi = weigh_json(&dir.join(format!("py-multi-{builder}.docker.tar")).display().to_string());
+        let norm = |p: &Value| p["name"].as_str().unwrap().to_lowercase().replace(['_', '.'], "-");
+        let prod: HashSet<String> = packages_of(&multi, "python").iter().map(norm).collect();
+        let mut dev_bytes = 0;
+        let mut dev_names = Vec::new();
+        for p in packages_of(&v, "python") {
+            let n = norm(&p);
+            if ["pip", "setuptools", "wheel"].contains(&n.as_str()) {
+                assert_eq!(p["category"], "runtime", "{name}: {n}");
+                continue;
+            }
+            assert_eq!(p["dev"] == true, !prod.contains(&n), "{name}: {n}: {}", p["reason"]);
+            if p["dev"] == true {
+                dev_bytes += p["size"].as_u64().unwrap();
+                dev_names.push(n);
+            }
+        }
+        for tool in ["pytest", "black", "mypy"] {
+            assert!(dev_names.iter().any(|n| n == tool), "{name}: {tool} not dev: {dev_names:?}");
+        }
+        assert_eq!(category_bytes(&v, "dev-dependencies"), dev_bytes, "{name}");
+        let debs = packages_of(&v, "deb");
+        for want in [
+            "gcc-12",
+            "g++-12",
+            "cpp-12",
+            "binutils",
+            "make",
+            "libc6-dev",
+            "python3.11-dev",
+            "build-essential",
+        ] {
+            let p = debs.iter().find(|p| p["name"] == want).unwrap_or_else(|| panic!("{name}: no {want}"));
+            assert_eq!(p["category"], "toolchain", "{name}: {want}: {}", p["reason"]);
+        }
+        // The interpreter the image runs is the runtime, not the toolchain.
+        let py = debs.iter().find(|p| p["name"] == "python3.11-minimal").unwrap();
+        assert_eq!(py["category"], "runtime", "{name}");
+        assert!(category_bytes(&v, "cache") > 0, "{name}: pip and apt caches");
+        assert_eq!(v["classification"]["language"], "python");
+    }
+}

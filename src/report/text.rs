@@ -30,6 +30,11 @@ pub fn render(a: &Analysis, top: usize) -> String {
         let _ = write!(platform, " (index has {})", others.join(", "));
     }
     field(&mut o, "platform", platform);
+    if img.base_name.is_some() || img.base_digest.is_some() {
+        let base: Vec<&str> =
+            [img.base_name.as_deref(), img.base_digest.as_deref()].into_iter().flatten().collect();
+        field(&mut o, "base", format!("{} (as the builder recorded it)", base.join(" ")));
+    }
     if let Some(c) = &a.image.created {
         field(&mut o, "created", c.clone());
     }

@@ -150,6 +150,8 @@ pub(super) fn open(
             config_digest,
             platform,
             available_platforms: Vec::new(),
+            base_name: super::base_annotation(None, &config, super::BASE_NAME),
+            base_digest: super::base_annotation(None, &config, super::BASE_DIGEST),
         },
         config,
         layers,

@@ -161,6 +161,28 @@ pub struct Identity {
     /// Platforms of the index the image was chosen from, if any.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub available_platforms: Vec<Platform>,
+    /// The base image as the builder recorded it (`org.opencontainers.image.base.name` and
+    /// `.digest`, from the manifest's annotations or the config's labels).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_digest: Option<String>,
+}
+
+pub const BASE_NAME: &str = "org.opencontainers.image.base.name";
+pub const BASE_DIGEST: &str = "org.opencontainers.image.base.digest";
+
+/// A base-image annotation: the manifest's, else the config's label of the same name.
+pub(crate) fn base_annotation(
+    manifest: Option<&std::collections::HashMap<String, String>>,
+    config: &ImageConfiguration,
+    key: &str,
+) -> Option<String> {
+    manifest
+        .and_then(|m| m.get(key))
+        .or_else(|| config.config().as_ref()?.labels().as_ref()?.get(key))
+        .filter(|v| !v.is_empty())
+        .cloned()
 }
 
 pub struct Image {

@@ -214,6 +214,8 @@ pub(super) fn open(
             config_digest: Some(config_digest),
             platform,
             available_platforms: available,
+            base_name: super::base_annotation(manifest.annotations().as_ref(), &config, super::BASE_NAME),
+            base_digest: super::base_annotation(manifest.annotations().as_ref(), &config, super::BASE_DIGEST),
         },
         config,
         layers,
