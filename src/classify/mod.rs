@@ -1533,6 +1533,7 @@ fn node_packages(
 
 /// `@scope/name@1.0.0` → (`@scope/name`, `1.0.0`).
 fn descriptor_split(id: &str) -> Option<(&str, &str)> {
-    let at = id.get(1..)?.find('@')? + 1;
+    let first = id.chars().next()?.len_utf8();
+    let at = id[first..].find('@')? + first;
     Some((&id[..at], &id[at + 1..]))
 }

@@ -191,10 +191,16 @@ fn dep_id(name: &str, version: &str) -> String {
 
 /// `ts-jest@29.1.1(jest@29.7.0)` → `ts-jest@29.1.1`.
 fn strip_peers(id: &str) -> String {
-    match id[1..].find('@') {
-        Some(at) => format!("{}@{}", &id[..at + 1], pnpm_version(&id[at + 2..])),
+    match version_at(id) {
+        Some(at) => format!("{}@{}", &id[..at], pnpm_version(&id[at + 1..])),
         None => id.to_string(),
     }
+}
+
+/// Where the `@` before the version is: the first one after a scoped name's own `@`.
+fn version_at(id: &str) -> Option<usize> {
+    let first = id.chars().next()?.len_utf8();
+    Some(id[first..].find('@')? + first)
 }
 
 /// The package a `node_modules/.pnpm/<dir>/node_modules/<name>` directory holds:
@@ -317,8 +323,7 @@ pub fn parse_yarn_lock(text: &str, package_json: &[u8]) -> Result<DevSet, String
 
 /// `@scope/name@npm:^1` → `@scope/name`.
 fn descriptor_name(d: &str) -> Option<&str> {
-    let at = d[1..].find('@')? + 1;
-    Some(&d[..at])
+    Some(&d[..version_at(d)?])
 }
 
 /// yarn berry's `node_modules/.yarn-state.yml`: (package directory relative to the project,
@@ -384,5 +389,43 @@ mod tests {
             ]
         );
         assert!(parse_npm_lock(b"{}", "").is_err());
+    }
+
+    #[test]
+    fn hostile_lockfiles_are_errors_or_empty_never_panics() {
+        for text in [
+            "",
+            "{",
+            "lockfileVersion: '9.0'\nsnapshots:\n  '': {}\n  'é@1': {}\n  '@': {}\n",
+            "- a\n- b\n",
+            "a: &a [*a]\n",
+        ] {
+            let _ = parse_pnpm_lock(text);
+            let _ = parse_yarn_lock(text, r#"{"dependencies":{"é":"1","":"x"}}"#.as_bytes());
+            let _ = parse_yarn_state(text);
+        }
+        let y = parse_yarn_lock(
+            "\"@\":\n  version \"1\"\né@1:\n  version \"1\"\n",
+            r#"{"dependencies":{"é":"1"}}"#.as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(y.is_dev("é", "1"), Some(false));
+        assert_eq!(strip_peers("é@1(x@2)"), "é@1");
+        assert_eq!(strip_peers("@s/n@1_p@2"), "@s/n@1");
+        assert_eq!(strip_peers(""), "");
+    }
+
+    #[test]
+    fn pnpm_v6_dev_flags_and_v9_reachability() {
+        let v6 = "lockfileVersion: '6.0'\ndependencies:\n  a:\n    specifier: ^1\n    version: 1.0.0\npackages:\n  /a@1.0.0:\n    dev: false\n  /t@2.0.0:\n    dev: true\n";
+        let d = parse_pnpm_lock(v6).unwrap();
+        assert_eq!((d.is_dev("a", "1.0.0"), d.is_dev("t", "2.0.0")), (Some(false), Some(true)));
+        let v9 = "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      a:\n        specifier: ^1\n        version: 1.0.0\n    devDependencies:\n      j:\n        specifier: ^2\n        version: 2.0.0(a@1.0.0)\npackages: {}\nsnapshots:\n  a@1.0.0:\n    dependencies:\n      '@s/c': 3.0.0\n  '@s/c@3.0.0': {}\n  j@2.0.0(a@1.0.0):\n    dependencies:\n      a: 1.0.0\n      k: 4.0.0\n  k@4.0.0: {}\n";
+        let d = parse_pnpm_lock(v9).unwrap();
+        assert_eq!(d.is_dev("@s/c", "3.0.0"), Some(false));
+        assert_eq!(d.is_dev("j", "2.0.0"), Some(true));
+        assert_eq!(d.is_dev("k", "4.0.0"), Some(true));
+        assert_eq!(d.is_dev("a", "1.0.0"), Some(false));
+        assert_eq!(pnpm_dir_version("@s+c@3.0.0_x@1", "@s/c"), Some("3.0.0"));
     }
 }
