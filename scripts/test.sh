@@ -5,6 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The JUnit test validates with xmllint (Debian's libxml2-utils).
+if ! command -v xmllint >/dev/null; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxml2-utils >/dev/null
+	else
+		echo "scripts/test.sh: xmllint is missing: install libxml2-utils" >&2
+		exit 1
+	fi
+fi
+
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 cargo test

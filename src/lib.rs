@@ -2,6 +2,7 @@
 
 pub mod analysis;
 pub mod attribute;
+pub mod budget;
 pub mod classify;
 pub mod cli;
 pub mod index;

@@ -56,7 +56,7 @@ pub struct AttributionArgs {
     pub config: Option<PathBuf>,
 }
 
-fn parse_platform(s: &str) -> Result<Platform, String> {
+pub(crate) fn parse_platform(s: &str) -> Result<Platform, String> {
     Platform::parse(s).ok_or_else(|| format!("{s:?} is not os/arch[/variant]"))
 }
 

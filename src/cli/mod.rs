@@ -1,5 +1,6 @@
 //! Command-line interface: clap definitions, one file per subcommand, exit codes.
 
+mod check;
 mod inspect;
 mod progress;
 
@@ -10,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 /// Exit codes: 0 ok; 1 a budget or check failed; 2 usage or input error.
 pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAIL: u8 = 1;
 pub const EXIT_INPUT: u8 = 2;
 
 #[derive(Parser, Debug)]
@@ -30,6 +32,9 @@ pub struct Cli {
 pub enum Command {
     /// Report where the bytes of one image are: layers, largest paths, waste, duplicates.
     Inspect(inspect::Args),
+    /// Check an image against size budgets (weigh.toml [budget], or dive's .dive-ci): exit 0
+    /// when every rule passes, 1 when one fails, 2 on errors.
+    Check(check::Args),
 }
 
 /// Parses, runs, and maps every outcome to an exit code. Errors print as one line.
@@ -79,5 +84,6 @@ where
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Inspect(args) => inspect::run(args, cli.quiet),
+        Command::Check(args) => check::run(args, cli.quiet),
     }
 }

@@ -1,8 +1,11 @@
 //! Output formats. Each reads an `Analysis` and writes text; none computes numbers.
 
 pub mod json;
+pub mod junit;
+pub mod sarif;
 pub mod table;
 pub mod text;
+pub mod verdict;
 
 use std::fmt::Write as _;
 

@@ -1,0 +1,78 @@
+//! `weigh check --format sarif`: SARIF 2.1.0, one result per violated rule, located at the
+//! image paths that make it up (or at the budget line when the rule is about no path).
+
+use serde_json::{Value, json};
+
+use crate::budget::Verdict;
+
+pub fn render(v: &Verdict) -> String {
+    let mut rules: Vec<Value> = Vec::new();
+    let mut results: Vec<Value> = Vec::new();
+    for r in &v.rules {
+        let index = rules.len();
+        rules.push(json!({
+            "id": r.id,
+            "name": r.id.replace(['.', '/', '*'], "-"),
+            "shortDescription": {"text": r.title},
+            "defaultConfiguration": {"level": "error"},
+        }));
+        if r.pass {
+            continue;
+        }
+        let mut text = format!("{}: measured {}, limit {}.", r.title, r.measured, r.limit);
+        if let Some(n) = &r.note {
+            text.push(' ');
+            text.push_str(n);
+        }
+        let paths: Vec<&crate::budget::Contributor> = r
+            .contributors
+            .iter()
+            .filter(|c| c.kind == "path" || (c.kind == "package" && !c.detail.is_empty()))
+            .collect();
+        let locations: Vec<Value> = if paths.is_empty() {
+            vec![json!({"physicalLocation": {
+                "artifactLocation": {"uri": r.source},
+                "region": {"startLine": r.line.max(1)},
+            }})]
+        } else {
+            paths
+                .iter()
+                .map(|c| {
+                    let path = if c.kind == "path" { &c.name } else { &c.detail };
+                    json!({
+                        "physicalLocation": {"artifactLocation": {
+                            "uri": path.trim_start_matches('/'),
+                            "uriBaseId": "IMAGEROOT",
+                        }},
+                        "message": {"text": format!("{} ({})", c.name, crate::report::size(c.bytes))},
+                    })
+                })
+                .collect()
+        };
+        results.push(json!({
+            "ruleId": r.id,
+            "ruleIndex": index,
+            "level": "error",
+            "message": {"text": text},
+            "locations": locations,
+            "properties": {"measured": r.measured_value, "limit": r.limit_value, "budgetLine": r.line},
+        }));
+    }
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "weigh",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "originalUriBaseIds": {
+                "IMAGEROOT": {"uri": "file:///", "description": {"text": format!("the root of the image {}", v.image)}},
+            },
+            "properties": {"image": v.image, "budget": v.budget},
+            "results": results,
+        }],
+    });
+    serde_json::to_string_pretty(&doc).expect("SARIF serializes") + "\n"
+}
