@@ -508,3 +508,113 @@ fn python_single_stage_categories() {
         assert_eq!(v["classification"]["language"], "python");
     }
 }
+
+fn weigh_check(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_weigh"))
+        .current_dir(dir)
+        .env_remove("GITHUB_ACTIONS")
+        .args(["-q", "check"])
+        .args(args)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    assert_ne!(code, 2, "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    (code, String::from_utf8(out.stdout).unwrap())
+}
+
+/// The production budget: the single-stage image fails it naming its largest dev and
+/// toolchain packages, the multi-stage image passes, with either builder.
+#[test]
+#[ignore = "needs real images: run scripts/test.sh"]
+fn production_budget_fails_single_stage_and_passes_multi_stage() {
+    let images = images_dir();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("weigh.toml"),
+        "[budget]\ndev-dependencies = \"0B\"\ntoolchain = \"0B\"\n",
+    )
+    .unwrap();
+    for builder in ["buildah", "buildkit"] {
+        let single = images.join(format!("node-single-{builder}.oci")).display().to_string();
+        let (code, out) = weigh_check(dir.path(), &["--format", "json", &single]);
+        assert_eq!(code, 1, "{builder}: {out}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let rule = |id: &str| v["rules"].as_array().unwrap().iter().find(|r| r["id"] == id).unwrap().clone();
+        let names = |id: &str| -> Vec<String> {
+            rule(id)["contributors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let dev = names("category.dev-dependencies");
+        assert!(dev[0].starts_with("npm typescript "), "{builder}: {dev:?}");
+        let tool = names("category.toolchain");
+        assert!(tool.iter().take(3).any(|n| n.starts_with("deb gcc-12 ")), "{builder}: {tool:?}");
+        assert!(tool.iter().any(|n| n.starts_with("deb cpp-12 ")), "{builder}: {tool:?}");
+        let multi = images.join(format!("node-multi-{builder}.oci")).display().to_string();
+        let (code, out) = weigh_check(dir.path(), &[&multi]);
+        assert_eq!(code, 0, "{builder}: {out}");
+    }
+}
+
+/// A `.dive-ci` gives the verdict `dive --ci` gives, and the numbers dive measures.
+#[test]
+#[ignore = "needs real images: run scripts/test.sh"]
+fn dive_ci_rules_agree_with_dive() {
+    let images = images_dir();
+    for name in names() {
+        let archive = images.join(format!("{name}.docker.tar"));
+        let tmp = tempfile::tempdir().unwrap();
+        let json = tmp.path().join("dive.json");
+        run(Command::new("dive")
+            .arg("--json")
+            .arg(&json)
+            .arg("--source")
+            .arg("docker-archive")
+            .arg(&archive)
+            .env("CI", "false"));
+        let dive: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        let eff = dive["image"]["efficiencyScore"].as_f64().unwrap();
+        let wasted = dive["image"]["inefficientBytes"].as_u64().unwrap();
+        // Thresholds on both sides of what dive measured, so every rule passes once and fails once.
+        let configs = [
+            format!("rules:\n  lowestEfficiency: {}\n  highestWastedBytes: {}\n  highestUserWastedPercent: disabled\n", eff - 0.001, wasted + 1000),
+            format!("rules:\n  lowestEfficiency: {}\n  highestWastedBytes: disabled\n  highestUserWastedPercent: disabled\n", (eff + 0.0005).min(1.0)),
+            format!("rules:\n  lowestEfficiency: disabled\n  highestWastedBytes: {}\n  highestUserWastedPercent: disabled\n", wasted.saturating_sub(1000)),
+            "rules:\n  lowestEfficiency: disabled\n  highestWastedBytes: disabled\n  highestUserWastedPercent: 0.001\n".to_string(),
+            "rules:\n  lowestEfficiency: disabled\n  highestWastedBytes: disabled\n  highestUserWastedPercent: 0.5\n".to_string(),
+        ];
+        for (i, config) in configs.iter().enumerate() {
+            std::fs::write(tmp.path().join(".dive-ci"), config).unwrap();
+            let d = Command::new("dive")
+                .current_dir(tmp.path())
+                .args(["--ci", "--ci-config", ".dive-ci", "--source", "docker-archive"])
+                .arg(&archive)
+                .env("CI", "true")
+                .output()
+                .unwrap();
+            let (code, out) = weigh_check(tmp.path(), &["--format", "json", &archive.display().to_string()]);
+            assert_eq!(
+                code,
+                d.status.code().unwrap(),
+                "{name} config {i}: {config}\ndive: {}\nweigh: {out}",
+                String::from_utf8_lossy(&d.stdout)
+            );
+            let v: Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(v["dive_ci"], true);
+            for r in v["rules"].as_array().unwrap() {
+                match r["id"].as_str().unwrap() {
+                    "dive.lowestEfficiency" => {
+                        assert!((r["measured_value"].as_f64().unwrap() - eff).abs() < 1e-12, "{name}: {r}")
+                    }
+                    "dive.highestWastedBytes" => {
+                        assert_eq!(r["measured_value"].as_f64().unwrap(), wasted as f64, "{name}")
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
