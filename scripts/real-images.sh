@@ -22,7 +22,9 @@
 #        NAME.zstd.oci/        OCI image layout, zstd layers
 #        NAME.oci.tar          oci-archive, gzip layers
 #        NAME.docker-save.tar  (BuildKit images only) the archive `docker save` wrote
-#      with NAME one of {node,py}-{single,multi}-{buildah,buildkit}, or
+#      with NAME one of {node,py}-{single,multi}-{buildah,buildkit}, node-leaky-buildkit
+#      (fixtures/node-app/Dockerfile.leaky: a multi-stage build whose final stage
+#      copies the build stage's node_modules, devDependencies included), or
 #      node-base / py-base (the two base images); plus logs/, manifest.txt
 #      (one line per image: name, app, Dockerfile, builder, layer count,
 #      uncompressed bytes) and DONE.
@@ -43,6 +45,8 @@ SUITE=bookworm
 BASE_RECIPE=1 # bump to force new base images when something outside the functions below changes
 IMAGES=(node-single node-multi py-single py-multi)
 BUILDERS=(buildah buildkit)
+# Built by BuildKit only: one builder is enough for what they test.
+BUILDKIT_ONLY=(node-leaky)
 
 log() { printf '%s [real-images] %s\n' "$(date +%H:%M:%S)" "$*" >&4; }
 die() {
@@ -315,7 +319,7 @@ stop_dockerd() {
 # ---------------------------------------------------------------- app images
 
 app_dir() { case $1 in node-*) echo "$REPO/fixtures/node-app" ;; py-*) echo "$REPO/fixtures/python-app" ;; esac; }
-dockerfile() { case $1 in *-single) echo Dockerfile.single ;; *-multi) echo Dockerfile.multi ;; esac; }
+dockerfile() { case $1 in *-single) echo Dockerfile.single ;; *-multi) echo Dockerfile.multi ;; *-leaky) echo Dockerfile.leaky ;; esac; }
 
 # The three extra encodings of an image, from its docker-archive.
 export_formats() {
@@ -350,7 +354,7 @@ lane_buildah() {
 
 lane_buildkit() {
 	local img name t0
-	for img in "${IMAGES[@]}"; do
+	for img in "${IMAGES[@]}" "${BUILDKIT_ONLY[@]}"; do
 		name=$img-buildkit
 		t0=$SECONDS
 		log "buildkit: building $name"
@@ -404,6 +408,7 @@ check_image() {
 	case $name in
 	node-single-*) expect '^usr/bin/g\+\+' ; expect '^app/node_modules/typescript/package\.json$' ;;
 	node-multi-*) expect_not '^usr/bin/(gcc|g\+\+|make)' ; expect_not '^app/node_modules/typescript/' ;;
+	node-leaky-*) expect_not '^usr/bin/(gcc|g\+\+|make)' ; expect '^app/node_modules/typescript/package\.json$' ;;
 	py-single-*) expect '^usr/bin/gcc' ; expect 'packages/pytest/' ;;
 	py-multi-*) expect '^opt/venv/bin/gunicorn$' ; expect_not '^usr/bin/gcc' ; expect_not 'packages/pytest/' ;;
 	esac
@@ -582,6 +587,9 @@ for img in "${IMAGES[@]}"; do
 	for b in "${BUILDERS[@]}"; do
 		record "$img-$b" "$(basename "$(app_dir "$img")")" "$(dockerfile "$img")" "$b"
 	done
+done
+for img in "${BUILDKIT_ONLY[@]}"; do
+	record "$img-buildkit" "$(basename "$(app_dir "$img")")" "$(dockerfile "$img")" buildkit
 done
 [ "$checks" = 0 ] || die "built images do not look as expected"
 date -u +%Y-%m-%dT%H:%M:%SZ >"$OUT_TMP/DONE"

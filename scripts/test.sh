@@ -5,12 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The JUnit test validates with xmllint (Debian's libxml2-utils).
-if ! command -v xmllint >/dev/null; then
+# The JUnit test validates with xmllint (Debian's libxml2-utils); the HTML report is rendered
+# in headless Chromium (Debian's chromium).
+missing=()
+command -v xmllint >/dev/null || missing+=(libxml2-utils)
+command -v chromium >/dev/null || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxml2-utils >/dev/null
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 	else
-		echo "scripts/test.sh: xmllint is missing: install libxml2-utils" >&2
+		echo "scripts/test.sh: missing ${missing[*]}: install them (Debian packages)" >&2
 		exit 1
 	fi
 fi
@@ -21,4 +25,4 @@ cargo test
 
 # WEIGH_REAL_IMAGES points at images built earlier; by default they are built (or reused) now.
 images=${WEIGH_REAL_IMAGES:-$(scripts/real-images.sh | tail -n 1)}
-WEIGH_REAL_IMAGES="$images" cargo test --test real_images -- --include-ignored
+WEIGH_REAL_IMAGES="$images" cargo test --test real_images --test compare -- --include-ignored

@@ -87,6 +87,17 @@ pub struct Analysis {
     pub index: Index,
 }
 
+/// Something that makes up a measured number: a package, a path, a layer, a category.
+#[derive(Debug, Clone, Serialize)]
+pub struct Contributor {
+    /// `package`, `path`, `layer`, `category` or `stage`.
+    pub kind: &'static str,
+    pub name: String,
+    pub bytes: u64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StageTotal {
     /// The stage name, `base image`, or `unattributed` for build layers when no Dockerfile
@@ -246,6 +257,63 @@ impl Analysis {
 
     pub fn category(&self, c: Category) -> Tally {
         self.classes.total(c)
+    }
+
+    /// Visible non-directory nodes with the bytes they carry.
+    pub fn visible_files(&self) -> impl Iterator<Item = (NodeId, u64)> + '_ {
+        let ix = &self.index;
+        ix.current
+            .iter()
+            .enumerate()
+            .filter(move |&(_, &e)| e != crate::index::NONE && ix.entries[e as usize].kind != Kind::Dir)
+            .map(move |(n, _)| (n as NodeId, ix.node_size[n]))
+    }
+
+    /// What `nodes` (files with their bytes) consist of, largest first: the packages that own
+    /// them, then the directories of the files no package owns.
+    pub fn owners_of(&self, nodes: &[(NodeId, u64)], top: usize) -> Vec<Contributor> {
+        use std::collections::HashMap;
+        let cl = &self.classes;
+        let mut by_pkg: HashMap<u32, u64> = HashMap::new();
+        let mut by_dir: HashMap<NodeId, u64> = HashMap::new();
+        for &(n, b) in nodes {
+            let p = cl.package[n as usize];
+            if p != crate::index::NONE {
+                *by_pkg.entry(p).or_default() += b;
+            } else {
+                *by_dir.entry(self.index.paths.parent(n).unwrap_or(n)).or_default() += b;
+            }
+        }
+        let mut pkgs: Vec<(u32, u64)> = by_pkg.into_iter().filter(|p| p.1 > 0).collect();
+        pkgs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut out: Vec<Contributor> = pkgs
+            .iter()
+            .take(top)
+            .map(|&(p, b)| {
+                let pkg = &cl.packages[p as usize];
+                Contributor {
+                    kind: "package",
+                    name: format!("{} {} {}", pkg.ecosystem.name(), pkg.name, pkg.version)
+                        .trim_end()
+                        .to_string(),
+                    bytes: b,
+                    detail: pkg.path.clone().unwrap_or_default(),
+                }
+            })
+            .collect();
+        let mut dirs: Vec<(NodeId, u64)> = by_dir.into_iter().filter(|d| d.1 > 0).collect();
+        dirs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (d, b) in dirs.into_iter().take(top.saturating_sub(out.len()).max(3)) {
+            out.push(Contributor {
+                kind: "path",
+                name: self.index.paths.path(d),
+                bytes: b,
+                detail: String::new(),
+            });
+        }
+        out.sort_by_key(|c| std::cmp::Reverse(c.bytes));
+        out.truncate(top);
+        out
     }
 
     /// The reason that put the most bytes into category `c`.

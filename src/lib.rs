@@ -5,6 +5,7 @@ pub mod attribute;
 pub mod budget;
 pub mod classify;
 pub mod cli;
+pub mod compare;
 pub mod index;
 pub mod report;
 pub mod source;

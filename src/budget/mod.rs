@@ -32,8 +32,9 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::analysis::Analysis;
+pub use crate::analysis::Contributor;
 use crate::classify::{Category, ConfigError};
-use crate::index::{Kind, NONE, NodeId};
+use crate::index::NodeId;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Metric {
@@ -299,16 +300,6 @@ fn find_key_line(text: &str, from: usize, key: &str) -> Option<usize> {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Contributor {
-    /// `package`, `path`, `layer`, `category` or `stage`.
-    pub kind: &'static str,
-    pub name: String,
-    pub bytes: u64,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub detail: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
 pub struct RuleResult {
     /// Stable id: `total`, `category.dev-dependencies`, `paths./app/**/*.map`, `dive.lowestEfficiency`.
     pub id: String,
@@ -353,67 +344,16 @@ struct Eval<'a> {
 }
 
 impl Eval<'_> {
-    /// Visible non-directory nodes with their bytes.
     fn files(&self) -> impl Iterator<Item = (NodeId, u64)> + '_ {
-        let ix = &self.a.index;
-        ix.current
-            .iter()
-            .enumerate()
-            .filter(move |&(_, &e)| e != NONE && ix.entries[e as usize].kind != Kind::Dir)
-            .map(move |(n, _)| (n as NodeId, ix.node_size[n]))
+        self.a.visible_files()
     }
 
     fn path(&mut self, n: NodeId) -> String {
         self.path_cache.entry(n).or_insert_with(|| self.a.index.paths.path(n)).clone()
     }
 
-    /// The largest packages among `nodes`, then the largest directories two levels under
-    /// the common places, so a failure names what to remove.
     fn contributors(&mut self, nodes: &[(NodeId, u64)]) -> Vec<Contributor> {
-        let cl = &self.a.classes;
-        let mut by_pkg: HashMap<u32, u64> = HashMap::new();
-        let mut unowned: Vec<(NodeId, u64)> = Vec::new();
-        for &(n, b) in nodes {
-            let p = cl.package[n as usize];
-            if p != NONE {
-                *by_pkg.entry(p).or_default() += b;
-            } else {
-                unowned.push((n, b));
-            }
-        }
-        let mut pkgs: Vec<(u32, u64)> = by_pkg.into_iter().collect();
-        pkgs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let mut out: Vec<Contributor> = pkgs
-            .iter()
-            .take(TOP)
-            .filter(|p| p.1 > 0)
-            .map(|&(p, b)| {
-                let pkg = &cl.packages[p as usize];
-                Contributor {
-                    kind: "package",
-                    name: format!("{} {} {}", pkg.ecosystem.name(), pkg.name, pkg.version)
-                        .trim_end()
-                        .to_string(),
-                    bytes: b,
-                    detail: pkg.path.clone().unwrap_or_default(),
-                }
-            })
-            .collect();
-        // Unowned files, grouped by their directory.
-        let mut by_dir: HashMap<NodeId, u64> = HashMap::new();
-        for &(n, b) in &unowned {
-            let d = self.a.index.paths.parent(n).unwrap_or(n);
-            *by_dir.entry(d).or_default() += b;
-        }
-        let mut dirs: Vec<(NodeId, u64)> = by_dir.into_iter().filter(|d| d.1 > 0).collect();
-        dirs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        for (d, b) in dirs.into_iter().take(TOP.saturating_sub(out.len()).max(3)) {
-            let name = self.path(d);
-            out.push(Contributor { kind: "path", name, bytes: b, detail: String::new() });
-        }
-        out.sort_by_key(|c| std::cmp::Reverse(c.bytes));
-        out.truncate(TOP);
-        out
+        self.a.owners_of(nodes, TOP)
     }
 
     fn largest_paths(&mut self, nodes: &[(NodeId, u64)]) -> Vec<Contributor> {

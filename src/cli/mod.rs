@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions, one file per subcommand, exit codes.
 
 mod check;
+mod compare;
 mod inspect;
 mod progress;
 
@@ -35,6 +36,9 @@ pub enum Command {
     /// Check an image against size budgets (weigh.toml [budget], or dive's .dive-ci): exit 0
     /// when every rule passes, 1 when one fails, 2 on errors.
     Check(check::Args),
+    /// Compare two images (typically a single-stage and a multi-stage build): deltas by
+    /// category, stage, package and directory; leaks; recommendations.
+    Compare(compare::Args),
 }
 
 /// Parses, runs, and maps every outcome to an exit code. Errors print as one line.
@@ -85,5 +89,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Inspect(args) => inspect::run(args, cli.quiet),
         Command::Check(args) => check::run(args, cli.quiet),
+        Command::Compare(args) => compare::run(args, cli.quiet),
     }
 }

@@ -1,5 +1,7 @@
 //! Output formats. Each reads an `Analysis` and writes text; none computes numbers.
 
+pub mod compare;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod sarif;

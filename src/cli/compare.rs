@@ -1,0 +1,90 @@
+//! `weigh compare BEFORE AFTER`: what changed between two images, typically the single-stage
+//! and the multi-stage build of one app.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::ValueEnum;
+
+use super::inspect::{AttributionArgs, analyze, parse_platform};
+use crate::classify::Category;
+use crate::compare::{DEFAULT_LEAKS, compare};
+use crate::report::{compare as fmt, html};
+use crate::source::Platform;
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+    Html,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The image before (e.g. the single-stage build).
+    pub before: String,
+    /// The image after (e.g. the multi-stage build).
+    pub after: String,
+    /// The Dockerfile BEFORE was built from (stage attribution).
+    #[arg(long, value_name = "FILE")]
+    pub before_dockerfile: Option<PathBuf>,
+    /// The Dockerfile AFTER was built from.
+    #[arg(long, value_name = "FILE")]
+    pub after_dockerfile: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Categories a production image should not carry, reported as leaks of AFTER
+    /// (comma-separated).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_category,
+          default_values_t = DEFAULT_LEAKS.iter().map(|c| c.to_string()).collect::<Vec<_>>())]
+    pub leaks: Vec<String>,
+    #[arg(long, value_parser = parse_platform)]
+    pub platform: Option<Platform>,
+    /// Config file with classification rules (default: ./weigh.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+fn parse_category(s: &str) -> Result<String, String> {
+    Category::parse(s)
+        .map(|c| c.to_string())
+        .ok_or_else(|| format!("unknown category {s:?} (one of: {})", Category::names().join(", ")))
+}
+
+pub fn run(args: Args, quiet: bool) -> anyhow::Result<ExitCode> {
+    let side = |dockerfile: &Option<PathBuf>| AttributionArgs {
+        dockerfile: dockerfile.clone(),
+        config: args.config.clone(),
+        ..AttributionArgs::default()
+    };
+    let before = analyze(&args.before, args.platform.clone(), &side(&args.before_dockerfile), quiet)?;
+    let after = analyze(&args.after, args.platform.clone(), &side(&args.after_dockerfile), quiet)?;
+    let leaks: Vec<Category> = args.leaks.iter().filter_map(|l| Category::parse(l)).collect();
+    let c = compare(&before, &after, &leaks);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let out = match args.format {
+        Format::Text => fmt::text(&c, color),
+        Format::Json => fmt::json(&c),
+        Format::Markdown => fmt::markdown(&c),
+        Format::Html => html::render(&c, &before, &after),
+    };
+    match &args.output {
+        Some(file) => std::fs::write(file, out).with_context(|| file.display().to_string())?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => return Err(e).context("writing the report"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
