@@ -207,3 +207,25 @@ fn html_charts_draw_in_a_real_browser() {
     let size = std::fs::metadata(&png).unwrap().len();
     assert!(size > 40_000, "screenshot of {size} bytes looks blank");
 }
+
+#[test]
+fn an_image_compared_with_itself_has_no_changes() {
+    let v = json(&[MULTI, MULTI]);
+    assert_eq!(v["total"]["delta"], 0);
+    assert!(v["categories"].as_array().unwrap().iter().all(|c| c["delta"] == 0));
+    for k in ["packages", "directories", "only_before", "only_after"] {
+        assert_eq!(v[k].as_array().unwrap().len(), 0, "{k}");
+    }
+    assert_eq!(v["base"]["common_prefix"], v["after"]["layers"]);
+    assert_eq!(v["base"]["after_share"], 1.0);
+}
+
+#[test]
+fn compare_errors_are_one_line_exit_2() {
+    for args in [vec!["compare", SINGLE], vec!["compare", SINGLE, "missing.tar"], vec!["compare", "--format", "pdf", SINGLE, MULTI]] {
+        let out = Command::cargo_bin("weigh").unwrap().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+}

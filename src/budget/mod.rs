@@ -601,7 +601,7 @@ pub fn evaluate(budget: &Budget, a: &Analysis, baseline: Option<&Analysis>) -> V
                     .files()
                     .collect::<Vec<_>>()
                     .into_iter()
-                    .filter(|(n, _)| set.is_match(ev.path(*n).trim_start_matches('/')))
+                    .filter(|(n, _)| set.is_match(a.index.paths.path(*n).trim_start_matches('/')))
                     .collect();
                 let m = nodes.iter().map(|n| n.1).sum::<u64>() as f64;
                 let pass = at_most(m);
@@ -625,7 +625,7 @@ pub fn evaluate(budget: &Budget, a: &Analysis, baseline: Option<&Analysis>) -> V
                     .filter(|&n| ix.visible[n as usize])
                     .collect::<Vec<_>>()
                     .into_iter()
-                    .filter(|&n| set.is_match(ev.path(n).trim_start_matches('/')))
+                    .filter(|&n| set.is_match(a.index.paths.path(n).trim_start_matches('/')))
                     .map(|n| (n, ix.node_size[n as usize]))
                     .collect();
                 // Report the outermost matches only.
