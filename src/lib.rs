@@ -9,3 +9,4 @@ pub mod compare;
 pub mod index;
 pub mod report;
 pub mod source;
+pub mod tui;

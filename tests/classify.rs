@@ -605,3 +605,48 @@ fn base_image_as_the_builder_recorded_it() {
     assert_eq!(a.image.id.base_digest.as_deref(), Some("sha256:abc"));
     assert!(weigh::report::text::render(&a, 3).contains("base       node:20-slim sha256:abc"));
 }
+
+/// Hostile shapes: a directory chain 5,000 deep and a dpkg database whose dependencies
+/// form a chain 30,000 long. Nothing recurses over them, so the test threads' small stacks
+/// hold, and nothing is quadratic in the depth.
+#[test]
+fn deep_trees_and_long_dependency_chains() {
+    let deep: String = (0..5_000).map(|i| if i % 2 == 0 { "a" } else { "b" }).collect::<Vec<_>>().join("/");
+    let mut status = String::new();
+    for i in 0..30_000 {
+        status.push_str(&format!(
+            "Package: p{i}\nStatus: install ok installed\nVersion: 1\nDepends: p{}\n\n",
+            i + 1
+        ));
+    }
+    status.push_str("Package: gcc-12\nStatus: install ok installed\nVersion: 1\nDepends: p0\n\n");
+    let img = Img::new(vec![Layer::new(vec![
+        E::File(leak(format!("{deep}/f")), vec![b'x'; 10]),
+        E::File("var/lib/dpkg/status", status.into_bytes()),
+        E::File("var/lib/dpkg/info/p29999.list", b"/usr/lib/p.so\n".to_vec()),
+        file("usr/lib/p.so", 5, 1),
+    ])]);
+    let a = analyze(&img);
+    assert_sums(&a);
+    // Every link of the chain is needed only by the toolchain.
+    assert_eq!(cat(&a, "usr/lib/p.so"), Category::Toolchain);
+    let dir = tempfile::tempdir().unwrap();
+    write_dir(dir.path(), &oci_files(&[("latest", &img)]));
+    let reference = format!("oci:{}", dir.path().display());
+    for args in [
+        vec!["compare", "--format", "json", &reference, &reference],
+        vec!["compare", "--format", "html", &reference, &reference],
+        vec!["inspect", "--format", "json", &reference],
+    ] {
+        let out = assert_cmd::Command::cargo_bin("weigh").unwrap().arg("-q").args(&args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    std::fs::write(dir.path().join("weigh.toml"), "[budget]\ndeny = [\"**/b/f\"]\n").unwrap();
+    let out = assert_cmd::Command::cargo_bin("weigh")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["-q", "check", &reference])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+}

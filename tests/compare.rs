@@ -222,7 +222,11 @@ fn an_image_compared_with_itself_has_no_changes() {
 
 #[test]
 fn compare_errors_are_one_line_exit_2() {
-    for args in [vec!["compare", SINGLE], vec!["compare", SINGLE, "missing.tar"], vec!["compare", "--format", "pdf", SINGLE, MULTI]] {
+    for args in [
+        vec!["compare", SINGLE],
+        vec!["compare", SINGLE, "missing.tar"],
+        vec!["compare", "--format", "pdf", SINGLE, MULTI],
+    ] {
         let out = Command::cargo_bin("weigh").unwrap().args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);

@@ -80,7 +80,7 @@ pub struct Budget {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// `350MB`, `1.5GiB`, `0B` or a plain number of bytes.
@@ -628,22 +628,18 @@ pub fn evaluate(budget: &Budget, a: &Analysis, baseline: Option<&Analysis>) -> V
                     .filter(|&n| set.is_match(a.index.paths.path(n).trim_start_matches('/')))
                     .map(|n| (n, ix.node_size[n as usize]))
                     .collect();
-                // Report the outermost matches only.
-                let matched: std::collections::HashSet<NodeId> = nodes.iter().map(|n| n.0).collect();
-                let outer: Vec<(NodeId, u64)> = nodes
-                    .iter()
-                    .copied()
-                    .filter(|(n, _)| {
-                        let mut p = ix.paths.parent(*n);
-                        while let Some(x) = p {
-                            if matched.contains(&x) {
-                                return false;
-                            }
-                            p = ix.paths.parent(x);
-                        }
-                        true
-                    })
-                    .collect();
+                // Report the outermost matches only (top-down: children have larger ids).
+                let mut is_match = vec![false; ix.paths.len()];
+                for &(n, _) in &nodes {
+                    is_match[n as usize] = true;
+                }
+                let mut below = vec![false; ix.paths.len()];
+                for node in 1..ix.paths.len() {
+                    let p = ix.paths.parent(node as NodeId).unwrap_or(0) as usize;
+                    below[node] = below[p] || (p != 0 && is_match[p]);
+                }
+                let outer: Vec<(NodeId, u64)> =
+                    nodes.iter().copied().filter(|(n, _)| !below[*n as usize]).collect();
                 let m = outer.len() as f64;
                 let c = ev.largest_paths(&outer);
                 (

@@ -51,7 +51,7 @@ pub fn parse_status(text: &str) -> Vec<DebPackage> {
         out.push(DebPackage {
             name: name.to_string(),
             version: field("Version").to_string(),
-            installed_size: field("Installed-Size").parse::<u64>().ok().map(|k| k * 1024),
+            installed_size: field("Installed-Size").parse::<u64>().ok().and_then(|k| k.checked_mul(1024)),
             required: field("Essential") == "yes" || field("Priority") == "required",
             needs,
             provides: relation_names(field("Provides")).collect(),

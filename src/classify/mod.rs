@@ -315,6 +315,10 @@ enum AppPart {
 
 #[derive(Clone, Copy)]
 struct Ctx {
+    /// Components below the root.
+    depth: u32,
+    /// The top-level directory it is under.
+    top: NodeId,
     /// A place rule in force: (category, reason, strong). Strong places beat packages.
     zone: Option<(Category, u32, bool)>,
     /// Package owning the directory (npm package dirs, Python top-level modules).
@@ -415,6 +419,9 @@ const FILE_RULES: &[(&str, &str)] = &[
     ("usr/local/lib/libpython*", "the Python interpreter"),
     ("usr/local/bin/java", "Java runtime"),
 ];
+
+/// Directories deeper than this inherit their place rules instead of matching their own.
+const MAX_RULE_DEPTH: u32 = 32;
 
 const TEST_DIRS: &[&str] = &["test", "tests", "__tests__", "__mocks__", "spec", "e2e", "testing", "coverage"];
 const BUILD_OUTPUT_DIRS: &[&str] = &["dist", "build", "out", "lib", ".next"];
@@ -608,47 +615,78 @@ fn propagate(needs: &[Vec<usize>], class: &mut [Option<Need>], pinned: &[bool]) 
     let ids: Vec<_> = (0..n).map(|_| graph.add_node(())).collect();
     for (i, deps) in needs.iter().enumerate() {
         for &d in deps {
-            if d != i && !rdeps[d].contains(&i) {
+            if d != i {
                 rdeps[d].push(i);
                 graph.add_edge(ids[i], ids[d], ());
             }
         }
     }
-    let sccs = petgraph::algo::tarjan_scc(&graph);
+    for r in &mut rdeps {
+        r.sort_unstable();
+        r.dedup();
+    }
+    // Kosaraju's algorithm runs on an explicit stack: a hostile package database with a
+    // dependency chain 300,000 long must not overflow ours.
+    let sccs = petgraph::algo::kosaraju_scc(&graph);
     let mut comp = vec![0usize; n];
     for (c, members) in sccs.iter().enumerate() {
         for m in members {
             comp[m.index()] = c;
         }
     }
-    let seeded: Vec<bool> = class.iter().map(Option::is_some).collect();
-    loop {
-        let mut changed = false;
-        for (c, members) in sccs.iter().enumerate() {
-            let open: Vec<usize> =
-                members.iter().map(|m| m.index()).filter(|&m| class[m].is_none() && !pinned[m]).collect();
-            if open.is_empty() {
-                continue;
+    // Dependents before what they depend on (Kahn's order on the components), so one pass
+    // decides every component from already decided dependents.
+    let nc = sccs.len();
+    let mut down: Vec<Vec<usize>> = vec![Vec::new(); nc];
+    let mut waiting = vec![0usize; nc];
+    for (i, deps) in needs.iter().enumerate() {
+        for &d in deps {
+            let (ci, cd) = (comp[i], comp[d]);
+            if ci != cd {
+                down[ci].push(cd);
             }
-            let mut outside: Vec<Option<Need>> = Vec::new();
-            for m in members.iter().map(|m| m.index()) {
-                outside.extend(rdeps[m].iter().filter(|&&r| comp[r] != c).map(|&r| class[r]));
-                if seeded[m] {
-                    outside.push(class[m]);
-                }
-            }
-            if outside.is_empty() || outside.iter().any(Option::is_none) {
-                continue;
-            }
-            let need =
-                if outside.iter().all(|c| *c == Some(Need::Build)) { Need::Build } else { Need::Runtime };
-            for m in open {
-                class[m] = Some(need);
-            }
-            changed = true;
         }
-        if !changed {
-            break;
+    }
+    for d in &mut down {
+        d.sort_unstable();
+        d.dedup();
+        for &x in d.iter() {
+            waiting[x] += 1;
+        }
+    }
+    let mut order: Vec<usize> = (0..nc).filter(|&c| waiting[c] == 0).collect();
+    let mut k = 0;
+    while k < order.len() {
+        let c = order[k];
+        k += 1;
+        for &x in &down[c] {
+            waiting[x] -= 1;
+            if waiting[x] == 0 {
+                order.push(x);
+            }
+        }
+    }
+    let seeded: Vec<bool> = class.iter().map(Option::is_some).collect();
+    for &c in &order {
+        let members: Vec<usize> = sccs[c].iter().map(|m| m.index()).collect();
+        let open: Vec<usize> =
+            members.iter().copied().filter(|&m| class[m].is_none() && !pinned[m]).collect();
+        if open.is_empty() {
+            continue;
+        }
+        let mut outside: Vec<Option<Need>> = Vec::new();
+        for &m in &members {
+            outside.extend(rdeps[m].iter().filter(|&&r| comp[r] != c).map(|&r| class[r]));
+            if seeded[m] {
+                outside.push(class[m]);
+            }
+        }
+        if outside.is_empty() || outside.iter().any(Option::is_none) {
+            continue;
+        }
+        let need = if outside.iter().all(|x| *x == Some(Need::Build)) { Need::Build } else { Need::Runtime };
+        for m in open {
+            class[m] = Some(need);
         }
     }
     rdeps
@@ -894,7 +932,10 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
     let mut reason = vec![0u32; n_nodes];
     let mut package = vec![NONE; n_nodes];
     let mut ctx: Vec<Ctx> =
-        vec![Ctx { zone: None, pkg: NONE, area: Area::None, app: AppPart::Outside }; n_nodes];
+        vec![
+            Ctx { depth: 0, top: ROOT, zone: None, pkg: NONE, area: Area::None, app: AppPart::Outside };
+            n_nodes
+        ];
     let other_reason = reasons.id("no rule matched");
     let os_reason = reasons.id("in a system directory");
     let dep_nm_reason = reasons.id("in node_modules, not in any lockfile");
@@ -916,20 +957,22 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
         let name = ix.paths.name(node);
         if is_dir(ix, node) {
             let mut c = p;
-            let parent_path = if parent == ROOT {
-                String::new()
-            } else {
-                dir_path_cache.get(&parent).cloned().unwrap_or_default()
+            c.depth = p.depth + 1;
+            c.top = if parent == ROOT { node } else { p.top };
+            // Place rules look at directories near the root or a few levels into a project;
+            // deeper ones inherit, so a hostile 50,000-level tree costs no path strings.
+            let path = match (parent == ROOT, dir_path_cache.get(&parent)) {
+                (true, _) => Some(name.to_string()),
+                (false, Some(pp)) if c.depth <= MAX_RULE_DEPTH => Some(format!("{pp}/{name}")),
+                _ => None,
             };
-            let path =
-                if parent_path.is_empty() { name.to_string() } else { format!("{parent_path}/{name}") };
-            if let Some(i) = builtins.dirs.matches(&path).into_iter().min() {
+            if let Some(i) = path.as_deref().and_then(|p| builtins.dirs.matches(p).into_iter().min()) {
                 c.zone = match DIR_RULES[i].1 {
                     Effect::Zone(cat, why, strong) => Some((cat, reasons.id(why), strong)),
                     Effect::Clear => None,
                 };
             }
-            if goroot.as_deref() == Some(path.as_str()) {
+            if path.is_some() && goroot.as_deref() == path.as_deref() {
                 c.zone = Some((Category::Toolchain, reasons.id("Go toolchain (GOROOT)"), true));
             }
             // node-gyp: `build/` beside `binding.gyp` holds objects and makefiles; only
@@ -983,15 +1026,16 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
             {
                 let pkg_name =
                     if pname.starts_with('@') { format!("{pname}/{name}") } else { name.to_string() };
+                let pkg_path = ix.paths.path(node);
                 let id = owners.len() as u32;
                 owners.push(Owner {
                     pkg: Package {
-                        id: format!("npm:{pkg_name}@/{path}"),
+                        id: format!("npm:{pkg_name}@{pkg_path}"),
                         ecosystem: Ecosystem::Npm,
                         name: pkg_name,
                         version: String::new(),
                         dev: None,
-                        path: Some(format!("/{path}")),
+                        path: Some(pkg_path.clone()),
                         installed_size: None,
                         size: 0,
                         files: 0,
@@ -1025,7 +1069,9 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
                 }
             }
             ctx[n] = c;
-            dir_path_cache.insert(node, path);
+            if let Some(path) = path {
+                dir_path_cache.insert(node, path);
+            }
             continue;
         }
         // A file (or symlink, device, ...).
@@ -1043,9 +1089,11 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
         package[n] = pkg;
         let mut decided: Option<(Category, u32)> = None;
         if user_path_rules {
-            let parent_path = dir_path_cache.get(&parent).map(String::as_str).unwrap_or("");
-            let path =
-                if parent_path.is_empty() { name.to_string() } else { format!("{parent_path}/{name}") };
+            let path = match (parent == ROOT, dir_path_cache.get(&parent)) {
+                (true, _) => name.to_string(),
+                (false, Some(pp)) => format!("{pp}/{name}"),
+                (false, None) => ix.paths.path(node).trim_start_matches('/').to_string(),
+            };
             if let Some((pattern, cat)) = rules.match_path(&path) {
                 let key = format!("rule in {}: {pattern}", rules.source);
                 let r = *user_reasons.entry(key.clone()).or_insert_with(|| reasons.id(key));
@@ -1074,7 +1122,7 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
                         (Category::Dependencies, venv_dep_reason)
                     });
                 }
-                if p.area != Area::None || p.app != AppPart::Outside {
+                if p.area != Area::None || p.app != AppPart::Outside || p.depth > 4 {
                     return None;
                 }
                 let parent_path = dir_path_cache.get(&parent).map(String::as_str).unwrap_or("");
@@ -1097,10 +1145,7 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
                 Area::None => None,
             })
             .unwrap_or_else(|| {
-                let mut top = node;
-                while let Some(pp) = ix.paths.parent(top).filter(|&pp| pp != ROOT) {
-                    top = pp;
-                }
+                let top = if parent == ROOT { node } else { p.top };
                 let system = matches!(
                     ix.paths.name(top),
                     "bin"
@@ -1184,10 +1229,11 @@ fn python_packages(
     let mut dists: Vec<Dist> = Vec::new();
     for (path, text) in meta {
         let Some(dir) = path.strip_suffix("/RECORD").filter(|d| d.ends_with(".dist-info")) else { continue };
+        let metadata_path = format!("{dir}/METADATA");
         let mut m = meta
-            .iter()
-            .find(|(p, _)| p.strip_suffix("/METADATA") == Some(dir))
-            .map(|(_, t)| python::parse_metadata(&String::from_utf8_lossy(t)))
+            .binary_search_by(|x| x.0.as_str().cmp(&metadata_path))
+            .ok()
+            .map(|i| python::parse_metadata(&String::from_utf8_lossy(meta[i].1)))
             .unwrap_or_default();
         if m.name.is_empty()
             && let Some((n, v)) = python::split_dist_info(dir.rsplit('/').next().unwrap_or(dir))
@@ -1340,7 +1386,8 @@ fn node_packages(
     reasons: &mut Reasons,
     notes: &mut Vec<String>,
 ) {
-    let content = |p: &str| meta.iter().find(|m| m.0 == p).map(|m| m.1);
+    // `meta` is sorted by path.
+    let content = |p: &str| meta.binary_search_by(|m| m.0.as_str().cmp(p)).ok().map(|i| meta[i].1);
     let dir_exists = |p: &str| ix.paths.find(p).is_some_and(|n| is_dir(ix, n));
     let mut add = |owners: &mut Vec<Owner>,
                    reasons: &mut Reasons,
@@ -1366,7 +1413,12 @@ fn node_packages(
         let id = owners.len() as u32;
         owners.push(Owner {
             pkg: Package {
-                id: format!("npm:{name}@{version}"),
+                // Without a version (yarn classic), the directory tells installs apart.
+                id: if version.is_empty() {
+                    format!("npm:{name}@{}", ix.paths.path(node))
+                } else {
+                    format!("npm:{name}@{version}")
+                },
                 ecosystem: Ecosystem::Npm,
                 name: name.to_string(),
                 version: version.to_string(),

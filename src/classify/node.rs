@@ -55,6 +55,8 @@ pub struct DevSet {
     pub dev: HashMap<String, bool>,
     /// yarn berry: locator (`resolution`) → `name@version`.
     pub locators: HashMap<String, String>,
+    /// Per name: the dev flag all its locked versions agree on, or None.
+    by_name: HashMap<String, Option<bool>>,
 }
 
 impl DevSet {
@@ -65,20 +67,30 @@ impl DevSet {
     /// For layouts that do not say which version a directory holds (yarn classic): the flag
     /// when every locked version of `name` agrees.
     pub fn is_dev_any_version(&self, name: &str) -> Option<bool> {
-        let prefix = format!("{name}@");
-        let mut flags = self
-            .dev
-            .iter()
-            .filter(|(k, _)| k.strip_prefix(&prefix).is_some_and(|v| !v.contains('@')))
-            .map(|(_, &d)| d);
-        let first = flags.next()?;
-        flags.all(|d| d == first).then_some(first)
+        *self.by_name.get(name)?
+    }
+
+    /// Indexes the flags by name (after `dev` is filled).
+    fn index_names(&mut self) {
+        let mut by: HashMap<String, Option<bool>> = HashMap::new();
+        for (k, &d) in &self.dev {
+            let Some(at) = version_at(k) else { continue };
+            by.entry(k[..at].to_string())
+                .and_modify(|f| {
+                    if *f != Some(d) {
+                        *f = None
+                    }
+                })
+                .or_insert(Some(d));
+        }
+        self.by_name = by;
     }
 
     fn from_reach(all: impl IntoIterator<Item = String>, prod: &HashSet<String>) -> DevSet {
         DevSet {
             dev: all.into_iter().map(|k| (k.clone(), !prod.contains(&k))).collect(),
             locators: HashMap::new(),
+            by_name: HashMap::new(),
         }
     }
 }
@@ -142,7 +154,9 @@ pub fn parse_pnpm_lock(text: &str) -> Result<DevSet, String> {
         graph.insert(id, deps);
     }
     if !flags.is_empty() {
-        return Ok(DevSet { dev: flags, locators: HashMap::new() });
+        let mut set = DevSet { dev: flags, ..DevSet::default() };
+        set.index_names();
+        return Ok(set);
     }
     let root_ids = |fields: &[&str]| -> Vec<String> {
         let mut out = Vec::new();
@@ -173,7 +187,9 @@ pub fn parse_pnpm_lock(text: &str) -> Result<DevSet, String> {
     };
     let prod: HashSet<String> =
         reach(root_ids(&["dependencies", "optionalDependencies"])).iter().map(|i| strip_peers(i)).collect();
-    Ok(DevSet::from_reach(graph.keys().map(|k| strip_peers(k)), &prod))
+    let mut set = DevSet::from_reach(graph.keys().map(|k| strip_peers(k)), &prod);
+    set.index_names();
+    Ok(set)
 }
 
 /// The graph id of a dependency given as `name: version`; the version may be an alias
@@ -318,6 +334,7 @@ pub fn parse_yarn_lock(text: &str, package_json: &[u8]) -> Result<DevSet, String
     let all = deps.keys().filter(|k| prod.contains(*k) || dev.contains(*k)).cloned();
     let mut set = DevSet::from_reach(all, &prod);
     set.locators = locators;
+    set.index_names();
     Ok(set)
 }
 

@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::ValueEnum;
 
 use super::inspect::{AttributionArgs, analyze, parse_platform};
-use crate::budget::{Budget, evaluate, init};
+use crate::budget::{Budget, Metric, evaluate, init};
 use crate::report::{junit, sarif, verdict};
 use crate::source::Platform;
 
@@ -122,10 +122,29 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let budget = load_budget(args.budget.as_deref())?;
-    let a = analyze(&args.image, args.platform.clone(), &args.attribution, quiet)?;
+    // The budget file's [classify] rules are the ones its category limits mean.
+    let mut attribution = args.attribution.clone();
+    if attribution.config.is_none()
+        && let Some(b) = &args.budget
+        && b.file_name().is_none_or(|n| n != ".dive-ci")
+    {
+        attribution.config = Some(b.clone());
+    }
     let baseline_ref = args.baseline.clone().or_else(|| budget.baseline.clone());
+    let growth = budget.limits.iter().any(|l| matches!(l.metric, Metric::Growth | Metric::GrowthPercent));
+    if growth && baseline_ref.is_none() {
+        anyhow::bail!(
+            "{}: a growth limit needs a baseline image: --baseline IMAGE, or baseline = \"...\" in [budget]",
+            budget.source
+        );
+    }
+    let a = analyze(&args.image, args.platform.clone(), &attribution, quiet)?;
     let baseline = match &baseline_ref {
-        Some(b) => Some(analyze(b, args.platform.clone(), &AttributionArgs::default(), quiet)?),
+        Some(b) => {
+            let same_rules =
+                AttributionArgs { config: attribution.config.clone(), ..AttributionArgs::default() };
+            Some(analyze(b, args.platform.clone(), &same_rules, quiet)?)
+        }
         None => None,
     };
     let v = evaluate(&budget, &a, baseline.as_ref());

@@ -67,6 +67,17 @@ pub fn analyze(
     attribution: &AttributionArgs,
     quiet: bool,
 ) -> anyhow::Result<Analysis> {
+    analyze_with(reference, platform, attribution, None, quiet)
+}
+
+/// [`analyze`] reporting layer progress to `progress` instead of bars on stderr.
+pub fn analyze_with(
+    reference: &str,
+    platform: Option<Platform>,
+    attribution: &AttributionArgs,
+    progress: Option<&dyn crate::index::Progress>,
+    quiet: bool,
+) -> anyhow::Result<Analysis> {
     let rules = Rules::load(attribution.config.as_deref())?;
     let opts = OpenOptions { platform };
     let image = Image::open(reference, &opts).with_context(|| reference.to_string())?;
@@ -95,8 +106,8 @@ pub fn analyze(
     let target = attribution.target.as_deref();
     let layers = attribute(&history, dockerfile.as_ref().map(|d| (d, target)), base_layers)
         .map_err(|e| anyhow::anyhow!("{reference}: {e}"))?;
-    let bars = super::progress::Bars::new(image.layers.len(), quiet);
-    let index = Index::build(&image, IndexOptions::default(), &bars);
+    let bars = super::progress::Bars::new(image.layers.len(), quiet || progress.is_some());
+    let index = Index::build(&image, IndexOptions::default(), progress.unwrap_or(&bars));
     bars.clear();
     let index = index.with_context(|| reference.to_string())?;
     Ok(Analysis::new(&image, index, history, layers, &rules))

@@ -4,6 +4,7 @@ mod check;
 mod compare;
 mod inspect;
 mod progress;
+mod tui;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -39,6 +40,8 @@ pub enum Command {
     /// Compare two images (typically a single-stage and a multi-stage build): deltas by
     /// category, stage, package and directory; leaks; recommendations.
     Compare(compare::Args),
+    /// Explore one image interactively: layers, the file tree, categories, details.
+    Tui(tui::Args),
 }
 
 /// Parses, runs, and maps every outcome to an exit code. Errors print as one line.
@@ -47,6 +50,16 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    // `weigh IMAGE`: the TUI on a terminal, the report otherwise.
+    let mut args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if let Some(first) = args.get(1).and_then(|a| a.to_str())
+        && !first.starts_with('-')
+        && !matches!(first, "inspect" | "check" | "compare" | "tui" | "help")
+    {
+        use std::io::IsTerminal;
+        let sub = if std::io::stdout().is_terminal() { "tui" } else { "inspect" };
+        args.insert(1, sub.into());
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -90,5 +103,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Inspect(args) => inspect::run(args, cli.quiet),
         Command::Check(args) => check::run(args, cli.quiet),
         Command::Compare(args) => compare::run(args, cli.quiet),
+        Command::Tui(args) => tui::run(args),
     }
 }

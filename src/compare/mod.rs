@@ -194,8 +194,10 @@ fn is_dir(ix: &Index, n: NodeId) -> bool {
     ix.visible[n as usize] && (n == ROOT || e == NONE || ix.entries[e as usize].kind == Kind::Dir)
 }
 
-/// Walks both trees together by name: directory deltas (down to `max_depth`) and the paths
-/// only one image has (the outermost such path of each subtree).
+/// Walks both trees together by name: directory deltas (down to depth 8) and the paths only
+/// one image has (the outermost such path of each subtree). An explicit stack, and paths built
+/// only for the rows kept, so a hostile tree 50,000 levels deep costs neither stack nor
+/// quadratic memory.
 struct Walk<'a> {
     b: &'a Index,
     a: &'a Index,
@@ -205,37 +207,43 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn only(ix: &Index, n: NodeId, path: String) -> OnlyIn {
-        OnlyIn { path, bytes: ix.node_size[n as usize], files: ix.node_files[n as usize], dir: is_dir(ix, n) }
+    fn only(ix: &Index, n: NodeId) -> OnlyIn {
+        OnlyIn {
+            path: ix.paths.path(n),
+            bytes: ix.node_size[n as usize],
+            files: ix.node_files[n as usize],
+            dir: is_dir(ix, n),
+        }
     }
 
-    fn walk(&mut self, nb: NodeId, na: NodeId, path: &str, depth: usize) {
+    fn walk(&mut self) {
         let (b, a) = (self.b, self.a);
-        for cb in b.paths.children(nb).filter(|&c| b.visible[c as usize]) {
-            let name = b.paths.name(cb);
-            let p = format!("{path}/{name}");
-            match a.paths.find_child(na, name).filter(|&c| a.visible[c as usize]) {
-                Some(ca) => {
-                    let (db, da) = (is_dir(b, cb), is_dir(a, ca));
-                    if db && da {
-                        let (sb, sa) = (b.node_size[cb as usize], a.node_size[ca as usize]);
-                        if sb != sa && depth <= 8 {
-                            self.dirs.push(Delta::new(p.clone(), sb, sa));
+        let mut stack: Vec<(NodeId, NodeId, usize)> = vec![(ROOT, ROOT, 1)];
+        while let Some((nb, na, depth)) = stack.pop() {
+            for cb in b.paths.children(nb).filter(|&c| b.visible[c as usize]) {
+                let name = b.paths.name(cb);
+                match a.paths.find_child(na, name).filter(|&c| a.visible[c as usize]) {
+                    Some(ca) => {
+                        let (db, da) = (is_dir(b, cb), is_dir(a, ca));
+                        if db && da {
+                            let (sb, sa) = (b.node_size[cb as usize], a.node_size[ca as usize]);
+                            if sb != sa && depth <= 8 {
+                                self.dirs.push(Delta::new(b.paths.path(cb), sb, sa));
+                            }
+                            stack.push((cb, ca, depth + 1));
+                        } else if db != da {
+                            // A directory in one image is a file in the other: both sides differ.
+                            self.only_b.push(Self::only(b, cb));
+                            self.only_a.push(Self::only(a, ca));
                         }
-                        self.walk(cb, ca, &p, depth + 1);
-                    } else if db != da {
-                        // A directory in one image is a file in the other: both sides differ.
-                        self.only_b.push(Self::only(b, cb, p.clone()));
-                        self.only_a.push(Self::only(a, ca, p));
                     }
+                    None => self.only_b.push(Self::only(b, cb)),
                 }
-                None => self.only_b.push(Self::only(b, cb, p)),
             }
-        }
-        for ca in a.paths.children(na).filter(|&c| a.visible[c as usize]) {
-            let name = a.paths.name(ca);
-            if b.paths.find_child(nb, name).filter(|&c| b.visible[c as usize]).is_none() {
-                self.only_a.push(Self::only(a, ca, format!("{path}/{name}")));
+            for ca in a.paths.children(na).filter(|&c| a.visible[c as usize]) {
+                if b.paths.find_child(nb, a.paths.name(ca)).filter(|&c| b.visible[c as usize]).is_none() {
+                    self.only_a.push(Self::only(a, ca));
+                }
             }
         }
     }
@@ -367,7 +375,7 @@ pub fn compare(before: &Analysis, after: &Analysis, leak_categories: &[Category]
 
     let mut walk =
         Walk { b: &before.index, a: &after.index, dirs: Vec::new(), only_b: Vec::new(), only_a: Vec::new() };
-    walk.walk(ROOT, ROOT, "", 1);
+    walk.walk();
     let Walk { dirs, mut only_b, mut only_a, .. } = walk;
     let mut dirs = dirs;
     for o in &only_b {

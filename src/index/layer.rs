@@ -10,6 +10,9 @@ use super::paths::clean_path;
 use crate::source::layer_error;
 use crate::source::{Compression, LayerStream, SourceError};
 
+/// 2^50 bytes (1 PiB): larger entries are refused.
+const MAX_FILE_SIZE: u64 = 1 << 50;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -185,6 +188,11 @@ fn read_entries<R: Read + std::io::Seek>(
             (_, l) => l,
         };
         let size = if kind == Kind::File { entry.size() } else { 0 };
+        // A sparse entry declares its "real" size, which a hostile tar can set to anything;
+        // no layer holds a petabyte file, and sums over such sizes would overflow.
+        if size > MAX_FILE_SIZE {
+            return Err(ReadError::Entry(format!("{path:?} declares {size} bytes, more than any real file")));
+        }
         let offset = entry.raw_file_position();
         let mut hash = 0;
         let mut captured = None;

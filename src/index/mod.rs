@@ -94,6 +94,8 @@ pub struct LayerChanges {
 
 /// Callbacks for a progress display; all are called from worker threads.
 pub trait Progress: Sync {
+    /// The image has `n` layers to read.
+    fn layers(&self, _n: usize) {}
     /// Layer `layer` starts; the returned callback sees the blob bytes read so far.
     fn start(&self, _layer: usize, _blob_bytes: Option<u64>) -> Option<Box<dyn FnMut(u64) + Send>> {
         None
@@ -176,6 +178,7 @@ impl Index {
     /// the layers below it are in: merging overlaps reading, and a layer's raw entries are
     /// dropped as soon as it is merged.
     pub fn build(image: &Image, opts: IndexOptions, progress: &dyn Progress) -> Result<Index, SourceError> {
+        progress.layers(image.layers.len());
         let n = image.layers.len();
         if n >= NO_LAYER as usize {
             return Err(SourceError::Unsupported(format!("{n} layers is more than weigh handles")));

@@ -216,9 +216,7 @@ pub fn json(c: &Comparison) -> String {
     serde_json::to_string_pretty(&doc).expect("a comparison serializes") + "\n"
 }
 
-fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
+use super::verdict::{cell as md_cell, code as md_code};
 
 fn md_deltas(o: &mut String, rows: &[Delta], first: &str, skip_zero: bool) {
     let _ = writeln!(o, "| {first} | before | after | change | |\n|---|--:|--:|--:|--:|");
@@ -244,7 +242,7 @@ pub fn markdown(c: &Comparison) -> String {
         let _ = writeln!(
             o,
             "| {label} | `{}` | {} | {} | {} | {} |",
-            s.reference,
+            md_code(&s.reference),
             size(s.content_bytes),
             s.compressed_bytes.map(size).unwrap_or_else(|| "n/a".into()),
             count(s.files),
@@ -272,7 +270,7 @@ pub fn markdown(c: &Comparison) -> String {
         for r in &c.recommendations {
             let saves =
                 if r.saves > 0 { format!("saves {}", size(r.saves)) } else { "no bytes; safer".into() };
-            let _ = writeln!(o, "- **{}** ({saves}): {}", md_cell(&r.title), md_cell(&r.evidence));
+            let _ = writeln!(o, "- **{}** ({saves}): {}", r.title, md_cell(&r.evidence));
         }
         let _ = writeln!(o, "\n</details>");
     }
@@ -280,7 +278,7 @@ pub fn markdown(c: &Comparison) -> String {
         let _ = writeln!(o, "\n<details><summary>Leak: {} {}</summary>\n", l.category, size(l.bytes));
         let _ = writeln!(o, "| size | kind | what |\n|--:|---|---|");
         for x in &l.top {
-            let _ = writeln!(o, "| {} | {} | `{}` |", size(x.bytes), x.kind, md_cell(&x.name));
+            let _ = writeln!(o, "| {} | {} | `{}` |", size(x.bytes), x.kind, md_code(&x.name));
         }
         let _ = writeln!(o, "\n</details>");
     }

@@ -44,13 +44,20 @@ fn tree(a: &Analysis) -> TreeNode {
     }
     // Bytes per category for the directories the map shows.
     let mut cats: std::collections::HashMap<NodeId, [u64; 11]> = std::collections::HashMap::new();
+    // Per node, its nearest ancestor-or-self the map shows, so deep files climb no further.
+    let mut shallow: Vec<NodeId> = vec![ROOT; n];
+    for node in 1..n {
+        shallow[node] = if (depth[node] as usize) <= MAX_DEPTH {
+            node as NodeId
+        } else {
+            shallow[ix.paths.parent(node as NodeId).unwrap_or(ROOT) as usize]
+        };
+    }
     for (f, bytes) in a.visible_files() {
         let c = a.classes.category[f as usize] as usize;
-        let mut p = ix.paths.parent(f);
+        let mut p = ix.paths.parent(f).map(|d| shallow[d as usize]);
         while let Some(d) = p {
-            if (depth[d as usize] as usize) <= MAX_DEPTH {
-                cats.entry(d).or_insert([0; 11])[c] += bytes;
-            }
+            cats.entry(d).or_insert([0; 11])[c] += bytes;
             p = ix.paths.parent(d);
         }
     }

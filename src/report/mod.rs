@@ -34,6 +34,14 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// Text with its control characters escaped (`\n` → `\u{a}`), for terminal and log output.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+}
+
 pub fn percent(ratio: f64) -> String {
     let mut s = String::new();
     let _ = write!(s, "{:.1} %", ratio * 100.0);

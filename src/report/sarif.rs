@@ -5,17 +5,36 @@ use serde_json::{Value, json};
 
 use crate::budget::Verdict;
 
+/// A path as a URI reference: every byte outside the unreserved set (and `/`) percent-encoded.
+fn uri(path: &str) -> String {
+    let mut o = String::with_capacity(path.len());
+    for b in path.trim_start_matches('/').bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            o.push(b as char);
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
 pub fn render(v: &Verdict) -> String {
     let mut rules: Vec<Value> = Vec::new();
     let mut results: Vec<Value> = Vec::new();
     for r in &v.rules {
-        let index = rules.len();
-        rules.push(json!({
-            "id": r.id,
-            "name": r.id.replace(['.', '/', '*'], "-"),
-            "shortDescription": {"text": r.title},
-            "defaultConfiguration": {"level": "error"},
-        }));
+        // The same limit set twice is one rule with two results.
+        let index = match rules.iter().position(|x| x["id"] == r.id.as_str()) {
+            Some(i) => i,
+            None => {
+                rules.push(json!({
+                    "id": r.id,
+                    "name": r.id.replace(['.', '/', '*'], "-"),
+                    "shortDescription": {"text": r.title},
+                    "defaultConfiguration": {"level": "error"},
+                }));
+                rules.len() - 1
+            }
+        };
         if r.pass {
             continue;
         }
@@ -31,7 +50,7 @@ pub fn render(v: &Verdict) -> String {
             .collect();
         let locations: Vec<Value> = if paths.is_empty() {
             vec![json!({"physicalLocation": {
-                "artifactLocation": {"uri": r.source},
+                "artifactLocation": {"uri": uri(&r.source)},
                 "region": {"startLine": r.line.max(1)},
             }})]
         } else {
@@ -41,7 +60,7 @@ pub fn render(v: &Verdict) -> String {
                     let path = if c.kind == "path" { &c.name } else { &c.detail };
                     json!({
                         "physicalLocation": {"artifactLocation": {
-                            "uri": path.trim_start_matches('/'),
+                            "uri": uri(path),
                             "uriBaseId": "IMAGEROOT",
                         }},
                         "message": {"text": format!("{} ({})", c.name, crate::report::size(c.bytes))},

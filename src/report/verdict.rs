@@ -25,7 +25,7 @@ fn summary_line(v: &Verdict) -> String {
 
 pub fn text(v: &Verdict) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "{}", v.image);
+    let _ = writeln!(o, "{}", super::printable(&v.image));
     let source = if v.dive_ci { format!("{} (dive's CI rules)", v.budget) } else { v.budget.clone() };
     let _ = writeln!(o, "  budget     {source}");
     if let Some(b) = &v.baseline {
@@ -50,9 +50,16 @@ pub fn text(v: &Verdict) -> String {
     }
     o.push_str(&t.render("  "));
     for r in v.rules.iter().filter(|r| !r.pass || r.note.is_some()) {
-        let _ = writeln!(o, "\n{} {}  ({}:{})", status(r), r.title, r.source, r.line);
+        let _ = writeln!(
+            o,
+            "\n{} {}  ({}:{})",
+            status(r),
+            super::printable(&r.title),
+            super::printable(&r.source),
+            r.line
+        );
         if let Some(n) = &r.note {
-            let _ = writeln!(o, "  note: {n}");
+            let _ = writeln!(o, "  note: {}", super::printable(n));
         }
         if !r.contributors.is_empty() {
             let mut t = Table::new(&[("SIZE", Align::Right), ("KIND", Align::Left), ("WHAT", Align::Left)]);
@@ -85,9 +92,37 @@ pub fn json(v: &Verdict) -> String {
     serde_json::to_string_pretty(&doc).expect("a verdict serializes") + "\n"
 }
 
-/// Escapes text for a Markdown table cell.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+/// Text for inside a Markdown code span in a table: backticks would end the span and `|` the
+/// cell.
+pub fn code(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '`' => "'".to_string(),
+            '|' => "\\|".to_string(),
+            c if c.is_control() => " ".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// Escapes text for a Markdown table cell: nothing from an image may open HTML, a link,
+/// emphasis or a code span, or end the row.
+pub fn cell(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '!' => {
+                o.push('\\');
+                o.push(c);
+            }
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '&' => o.push_str("&amp;"),
+            c if c.is_control() => o.push(' '),
+            c => o.push(c),
+        }
+    }
+    o
 }
 
 pub fn markdown(v: &Verdict) -> String {
@@ -97,8 +132,8 @@ pub fn markdown(v: &Verdict) -> String {
     let _ = writeln!(
         o,
         "Image `{}`, budget `{}`{}.\n",
-        v.image,
-        v.budget,
+        code(&v.image),
+        code(&v.budget),
         if v.dive_ci { " (dive's CI rules)" } else { "" }
     );
     let _ = writeln!(o, "| | rule | limit | measured |\n|---|---|--:|--:|");
@@ -122,11 +157,10 @@ pub fn markdown(v: &Verdict) -> String {
             for c in &r.contributors {
                 let what =
                     if c.detail.is_empty() { c.name.clone() } else { format!("{} {}", c.name, c.detail) };
-                let _ =
-                    writeln!(o, "| {} | {} | `{}` |", size(c.bytes), c.kind, cell(&what).replace('`', "'"));
+                let _ = writeln!(o, "| {} | {} | `{}` |", size(c.bytes), c.kind, code(&what));
             }
         }
-        let _ = writeln!(o, "\nSet in `{}` line {}.\n\n</details>", r.source, r.line);
+        let _ = writeln!(o, "\nSet in `{}` line {}.\n\n</details>", code(&r.source), r.line);
     }
     o
 }
