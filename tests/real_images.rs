@@ -695,3 +695,51 @@ fn compare_single_and_multi_stage_builds() {
         v["recommendations"].as_array().unwrap().iter().map(|r| r["title"].as_str().unwrap()).collect();
     assert!(recs[0].contains("npm ci --omit=dev"), "{recs:?}");
 }
+
+/// The TUI in a real terminal (tmux) on a real image: it opens, the path filter finds
+/// node_modules, the category filter narrows it to dev-dependencies, `q` quits, and the
+/// terminal is back in cooked mode with the TUI's screen gone.
+#[test]
+#[ignore = "needs real images: run scripts/test.sh"]
+fn tui_in_tmux() {
+    let image = images_dir().join("node-single-buildkit.oci").display().to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let stty = tmp.path().join("stty.txt");
+    let session = format!("weigh-e2e-{}", std::process::id());
+    let script = format!(
+        "{} tui {image}; stty -a > {}; echo WEIGH-DONE; sleep 60",
+        env!("CARGO_BIN_EXE_weigh"),
+        stty.display()
+    );
+    run(Command::new("tmux").args(["new-session", "-d", "-s", &session, "-x", "120", "-y", "40", &script]));
+    let capture = || run(Command::new("tmux").args(["capture-pane", "-p", "-t", &session]));
+    let send = |keys: &[&str]| {
+        run(Command::new("tmux").args(["send-keys", "-t", &session]).args(keys));
+    };
+    let wait_for = |what: &str| {
+        for _ in 0..300 {
+            let screen = capture();
+            if screen.contains(what) {
+                return screen;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let screen = capture();
+        let _ = Command::new("tmux").args(["kill-session", "-t", &session]).status();
+        panic!("{what:?} never appeared:\n{screen}");
+    };
+    wait_for("Files · sorted by size");
+    send(&["/", "node_modules", "Enter"]);
+    wait_for("/node_modules");
+    send(&["c"]);
+    let screen = wait_for("· dev-dependencies");
+    assert!(screen.contains("▾ app") || screen.contains("▸ app"), "{screen}");
+    send(&["Enter", "j", "Enter"]);
+    let screen = wait_for("node_modules");
+    send(&["q"]);
+    let after = wait_for("WEIGH-DONE");
+    let _ = Command::new("tmux").args(["kill-session", "-t", &session]).status();
+    assert!(!after.contains("Files · sorted by size"), "the TUI's screen is gone:\n{after}");
+    let modes = std::fs::read_to_string(&stty).unwrap();
+    assert!(modes.contains(" icanon") && modes.contains(" echo"), "terminal restored: {modes}\n{screen}");
+}
