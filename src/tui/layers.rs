@@ -10,19 +10,11 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 use super::model::{LayerMode, Model, Pane};
 use super::{category_color, focus_style};
 use crate::classify::Category;
-use crate::index::Kind;
 use crate::report::size;
 
 /// A few cells showing how the layer's surviving bytes split by category.
 fn category_bar(m: &Model, layer: usize, width: usize) -> Line<'static> {
-    let ix = &m.a.index;
-    let mut by = [0u64; 11];
-    let range = &ix.layers[layer].entries;
-    for e in &ix.entries[range.start as usize..range.end as usize] {
-        if e.kind == Kind::File && ix.current[e.node as usize] != crate::index::NONE {
-            by[m.a.classes.category[e.node as usize] as usize] += ix.node_size[e.node as usize];
-        }
-    }
+    let by = &m.layer_categories[layer];
     let total: u64 = by.iter().sum();
     if total == 0 {
         return Line::from(" ".repeat(width));

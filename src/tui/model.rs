@@ -102,6 +102,8 @@ pub struct Model {
     pub view_size: Vec<u64>,
     pub view_shown: Vec<bool>,
     pub view_change: Vec<Option<Change>>,
+    /// Per layer: its surviving bytes by category (for the layers pane), computed once.
+    pub layer_categories: Vec<[u64; 11]>,
 }
 
 impl Model {
@@ -128,7 +130,17 @@ impl Model {
             view_size: Vec::new(),
             view_shown: Vec::new(),
             view_change: Vec::new(),
+            layer_categories: Vec::new(),
         };
+        let ix = &m.a.index;
+        let mut per_layer = vec![[0u64; 11]; m.a.layers.len()];
+        for (node, &e) in ix.current.iter().enumerate() {
+            if e != NONE && ix.entries[e as usize].kind == Kind::File {
+                per_layer[ix.entries[e as usize].layer as usize][m.a.classes.category[node] as usize] +=
+                    ix.node_size[node];
+            }
+        }
+        m.layer_categories = per_layer;
         m.recompute_view();
         m
     }
