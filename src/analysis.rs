@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::attribute::{Attribution, HistoryInfo};
 use crate::classify::{Category, Classification, Facts, Package, Rules, Tally, classify};
-use crate::index::{Change, Count, HiddenHow, Index, Kind, NO_LAYER, NodeId, ROOT};
+use crate::index::{Change, Count, HiddenHow, Index, Kind, NO_LAYER, NodeId};
 use crate::source::{Compression, Digest, Identity, Image};
 
 #[derive(Debug, Clone, Serialize)]
@@ -343,9 +343,7 @@ impl Analysis {
     /// Directories of the final tree, largest first (the root excluded).
     pub fn largest_dirs(&self, n: usize) -> Vec<PathSize> {
         let ix = &self.index;
-        let mut dirs: Vec<NodeId> = (1..ix.paths.len() as NodeId)
-            .filter(|&node| ix.visible[node as usize] && self.is_dir(node))
-            .collect();
+        let mut dirs: Vec<NodeId> = (1..ix.paths.len() as NodeId).filter(|&node| ix.is_dir(node)).collect();
         top_by(&mut dirs, n, |&d| ix.node_size[d as usize]);
         dirs.into_iter()
             .map(|d| PathSize {
@@ -360,9 +358,7 @@ impl Analysis {
     /// Files of the final tree, largest first.
     pub fn largest_files(&self, n: usize) -> Vec<PathSize> {
         let ix = &self.index;
-        let mut files: Vec<NodeId> = (1..ix.paths.len() as NodeId)
-            .filter(|&node| ix.current[node as usize] != crate::index::NONE && !self.is_dir(node))
-            .collect();
+        let mut files: Vec<NodeId> = (1..ix.paths.len() as NodeId).filter(|&node| ix.is_file(node)).collect();
         top_by(&mut files, n, |&f| ix.node_size[f as usize]);
         files
             .into_iter()
@@ -445,11 +441,6 @@ impl Analysis {
         let mut p: Vec<String> = g.nodes.iter().map(|&n| self.index.paths.path(n)).collect();
         p.sort();
         p
-    }
-
-    pub fn is_dir(&self, node: NodeId) -> bool {
-        let c = self.index.current[node as usize];
-        node == ROOT || c == crate::index::NONE || self.index.entries[c as usize].kind == Kind::Dir
     }
 }
 

@@ -584,16 +584,6 @@ fn parent_of(path: &str) -> &str {
     path.rsplit_once('/').map(|(p, _)| p).unwrap_or("")
 }
 
-fn is_file(ix: &Index, node: NodeId) -> bool {
-    let e = ix.current[node as usize];
-    e != NONE && ix.entries[e as usize].kind != Kind::Dir
-}
-
-fn is_dir(ix: &Index, node: NodeId) -> bool {
-    let e = ix.current[node as usize];
-    ix.visible[node as usize] && (e == NONE || ix.entries[e as usize].kind == Kind::Dir)
-}
-
 /// A class a package ends up in through what needs it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Need {
@@ -792,7 +782,7 @@ fn find_app_dir(ix: &Index, facts: &Facts) -> Option<(NodeId, String)> {
     if let Some(w) = facts.working_dir.as_deref() {
         let w = w.trim_matches('/');
         if !w.is_empty()
-            && let Some(n) = resolve(ix, w).filter(|&n| is_dir(ix, n) && n != ROOT)
+            && let Some(n) = resolve(ix, w).filter(|&n| ix.is_dir(n) && n != ROOT)
         {
             return Some((n, format!("WORKDIR /{w}")));
         }
@@ -801,7 +791,7 @@ fn find_app_dir(ix: &Index, facts: &Facts) -> Option<(NodeId, String)> {
         if !arg.starts_with('/') || arg.starts_with("/usr/") || arg.starts_with("/bin/") {
             continue;
         }
-        let Some(file) = resolve(ix, arg).filter(|&n| is_file(ix, n)) else { continue };
+        let Some(file) = resolve(ix, arg).filter(|&n| ix.is_file(n)) else { continue };
         let mut dir = ix.paths.parent(file)?;
         let script_dir = dir;
         // Up to the directory holding the project's manifest.
@@ -887,7 +877,7 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
             }
             let Some(&owner) = deb::list_owner(path).and_then(|n| by_name.get(n)) else { continue };
             for line in String::from_utf8_lossy(text).lines() {
-                if let Some(node) = resolve(ix, line).filter(|&n| is_file(ix, n))
+                if let Some(node) = resolve(ix, line).filter(|&n| ix.is_file(n))
                     && file_pkg[node as usize] == NONE
                 {
                     file_pkg[node as usize] = owner;
@@ -900,7 +890,7 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
                 let name = ix.paths.name(node);
                 let pkg = name.rsplit_once('.').map(|(p, _)| p.split(':').next().unwrap_or(p));
                 if let Some(&owner) = pkg.and_then(|p| by_name.get(p))
-                    && is_file(ix, node)
+                    && ix.is_file(node)
                 {
                     file_pkg[node as usize] = owner;
                 }
@@ -955,7 +945,7 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
         let parent = ix.paths.parent(node).unwrap_or(ROOT);
         let p = ctx[parent as usize];
         let name = ix.paths.name(node);
-        if is_dir(ix, node) {
+        if ix.is_dir(node) {
             let mut c = p;
             c.depth = p.depth + 1;
             c.top = if parent == ROOT { node } else { p.top };
@@ -1058,7 +1048,7 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
                         let built = ix
                             .paths
                             .children(*a)
-                            .find(|&s| BUILD_OUTPUT_DIRS.contains(&ix.paths.name(s)) && is_dir(ix, s));
+                            .find(|&s| BUILD_OUTPUT_DIRS.contains(&ix.paths.name(s)) && ix.is_dir(s));
                         if let Some(b) = built {
                             c.app = AppPart::Source(reasons.id(format!(
                                 "uncompiled sources beside the built output {}/",
@@ -1177,7 +1167,7 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
     let mut totals: Vec<(Category, Tally)> = Category::ALL.iter().map(|&c| (c, Tally::default())).collect();
 
     for node in 1..n_nodes {
-        if !is_file(ix, node as NodeId) {
+        if !ix.is_file(node as NodeId) {
             continue;
         }
         let size = ix.node_size[node];
@@ -1334,7 +1324,7 @@ fn python_packages(
         let mut top_dirs: HashSet<NodeId> = HashSet::new();
         for rel in &d.record {
             let Some(path) = join(&site, rel) else { continue };
-            let Some(node) = ix.paths.find(&path).filter(|&nd| is_file(ix, nd)) else { continue };
+            let Some(node) = ix.paths.find(&path).filter(|&nd| ix.is_file(nd)) else { continue };
             if file_pkg[node as usize] == NONE {
                 file_pkg[node as usize] = id;
             }
@@ -1388,7 +1378,7 @@ fn node_packages(
 ) {
     // `meta` is sorted by path.
     let content = |p: &str| meta.binary_search_by(|m| m.0.as_str().cmp(p)).ok().map(|i| meta[i].1);
-    let dir_exists = |p: &str| ix.paths.find(p).is_some_and(|n| is_dir(ix, n));
+    let dir_exists = |p: &str| ix.paths.find(p).is_some_and(|n| ix.is_dir(n));
     let mut add = |owners: &mut Vec<Owner>,
                    reasons: &mut Reasons,
                    node: NodeId,
@@ -1462,7 +1452,7 @@ fn node_packages(
             match node::parse_npm_lock(text, &root) {
                 Ok(pkgs) => {
                     for p in pkgs {
-                        if let Some(node) = ix.paths.find(&p.path).filter(|&n| is_dir(ix, n)) {
+                        if let Some(node) = ix.paths.find(&p.path).filter(|&n| ix.is_dir(n)) {
                             add(owners, reasons, node, &p.name, &p.version, Some(p.dev), &format!("/{lock}"));
                         }
                     }
@@ -1472,7 +1462,7 @@ fn node_packages(
         }
         // pnpm: packages live in node_modules/.pnpm/<id>/node_modules/<name>.
         let store = format!("{nm}/.pnpm");
-        if let Some(store_node) = ix.paths.find(&store).filter(|&n| is_dir(ix, n)) {
+        if let Some(store_node) = ix.paths.find(&store).filter(|&n| ix.is_dir(n)) {
             let lock_path = [format!("{store}/lock.yaml"), at("pnpm-lock.yaml")]
                 .into_iter()
                 .find(|p| content(p).is_some());
@@ -1496,7 +1486,7 @@ fn node_packages(
                 let mut candidates: Vec<(NodeId, String)> = Vec::new();
                 for c in ix.paths.children(inner) {
                     let cname = ix.paths.name(c);
-                    if cname.starts_with('@') && is_dir(ix, c) {
+                    if cname.starts_with('@') && ix.is_dir(c) {
                         for s in ix.paths.children(c) {
                             candidates.push((s, format!("{cname}/{}", ix.paths.name(s))));
                         }
@@ -1507,7 +1497,7 @@ fn node_packages(
                 for (c, name) in candidates {
                     // The package itself is the real directory; its siblings are symlinks
                     // to its dependencies.
-                    if !is_dir(ix, c) {
+                    if !ix.is_dir(c) {
                         continue;
                     }
                     let Some(version) = node::pnpm_dir_version(dir_name, &name) else { continue };
@@ -1534,7 +1524,7 @@ fn node_packages(
                                 for (loc, locator) in locs {
                                     let Some(id) = devs.locator_id(&locator) else { continue };
                                     let Some((name, version)) = descriptor_split(&id) else { continue };
-                                    if let Some(n) = ix.paths.find(&at(&loc)).filter(|&n| is_dir(ix, n)) {
+                                    if let Some(n) = ix.paths.find(&at(&loc)).filter(|&n| ix.is_dir(n)) {
                                         let dev = devs.dev.get(&id).copied();
                                         add(owners, reasons, n, name, version, dev, &src);
                                     }
@@ -1548,11 +1538,11 @@ fn node_packages(
                         while let Some(d) = todo.pop() {
                             for c in ix.paths.children(d) {
                                 let cname = ix.paths.name(c);
-                                if !is_dir(ix, c) || cname.starts_with('.') {
+                                if !ix.is_dir(c) || cname.starts_with('.') {
                                     continue;
                                 }
                                 if cname.starts_with('@') {
-                                    for s in ix.paths.children(c).filter(|&s| is_dir(ix, s)) {
+                                    for s in ix.paths.children(c).filter(|&s| ix.is_dir(s)) {
                                         let name = format!("{cname}/{}", ix.paths.name(s));
                                         add(
                                             owners,

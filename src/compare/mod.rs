@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::analysis::{Analysis, Contributor};
 use crate::classify::{Category, Ecosystem};
-use crate::index::{Index, Kind, NONE, NodeId, ROOT};
+use crate::index::{Index, NodeId, ROOT};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Side {
@@ -189,11 +189,6 @@ fn layer_rows(a: &Analysis, shared: &dyn Fn(usize) -> bool) -> Vec<LayerRow> {
         .collect()
 }
 
-fn is_dir(ix: &Index, n: NodeId) -> bool {
-    let e = ix.current[n as usize];
-    ix.visible[n as usize] && (n == ROOT || e == NONE || ix.entries[e as usize].kind == Kind::Dir)
-}
-
 /// Walks both trees together by name: directory deltas (down to depth 8) and the paths only
 /// one image has (the outermost such path of each subtree). An explicit stack, and paths built
 /// only for the rows kept, so a hostile tree 50,000 levels deep costs neither stack nor
@@ -212,7 +207,7 @@ impl Walk<'_> {
             path: ix.paths.path(n),
             bytes: ix.node_size[n as usize],
             files: ix.node_files[n as usize],
-            dir: is_dir(ix, n),
+            dir: ix.is_dir(n),
         }
     }
 
@@ -224,7 +219,7 @@ impl Walk<'_> {
                 let name = b.paths.name(cb);
                 match a.paths.find_child(na, name).filter(|&c| a.visible[c as usize]) {
                     Some(ca) => {
-                        let (db, da) = (is_dir(b, cb), is_dir(a, ca));
+                        let (db, da) = (b.is_dir(cb), a.is_dir(ca));
                         if db && da {
                             let (sb, sa) = (b.node_size[cb as usize], a.node_size[ca as usize]);
                             if sb != sa && depth <= 8 {

@@ -303,6 +303,20 @@ impl Index {
         self.contents.get(&e).map(|c| &c[..])
     }
 
+    /// Whether `node` is a directory of the final tree (declared, or implied by what lies
+    /// below it).
+    pub fn is_dir(&self, node: NodeId) -> bool {
+        let e = self.current[node as usize];
+        self.visible[node as usize]
+            && (node == ROOT || e == NONE || self.entries[e as usize].kind == Kind::Dir)
+    }
+
+    /// Whether `node` is a non-directory (file, link, device) of the final tree.
+    pub fn is_file(&self, node: NodeId) -> bool {
+        let e = self.current[node as usize];
+        e != NONE && self.entries[e as usize].kind != Kind::Dir
+    }
+
     pub fn entry_path(&self, e: u32) -> String {
         self.paths.path(self.entries[e as usize].node)
     }

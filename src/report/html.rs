@@ -11,7 +11,7 @@ use super::{count, percent, size};
 use crate::analysis::Analysis;
 use crate::classify::Category;
 use crate::compare::{Comparison, Delta};
-use crate::index::{Kind, NONE, NodeId, ROOT};
+use crate::index::{NodeId, ROOT};
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -80,10 +80,7 @@ fn tree(a: &Analysis) -> TreeNode {
         dominant: &dyn Fn(NodeId) -> Category,
     ) -> TreeNode {
         let ix = &a.index;
-        let is_dir = {
-            let e = ix.current[node as usize];
-            node == ROOT || e == NONE || ix.entries[e as usize].kind == Kind::Dir
-        };
+        let is_dir = ix.is_dir(node);
         let cat = if is_dir { dominant(node) } else { a.classes.category[node as usize] };
         let mut t = TreeNode {
             name: if node == ROOT { "/".into() } else { ix.paths.name(node).to_string() },

@@ -149,14 +149,11 @@ impl Model {
         self.rows.get(self.selected).map(|r| r.node)
     }
 
+    /// A directory of the final tree, or (for a path a later layer deleted) one that had
+    /// something below it.
     pub fn is_dir(&self, n: NodeId) -> bool {
         let ix = &self.a.index;
-        let e = ix.current[n as usize];
-        if e != NONE {
-            return ix.entries[e as usize].kind == Kind::Dir;
-        }
-        // Not in the final tree (deleted in a later layer): a directory if it has children.
-        n == ROOT || ix.paths.children(n).next().is_some()
+        ix.is_dir(n) || (!ix.visible[n as usize] && ix.paths.children(n).next().is_some())
     }
 
     /// Sizes and visibility for the selected layer: the tree as of that layer (`UpTo`) or only
