@@ -27,12 +27,13 @@ pub mod dive;
 
 use std::collections::HashMap;
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::analysis::Analysis;
 pub use crate::analysis::Contributor;
+use crate::classify::rules::{self, line_of};
 use crate::classify::{Category, ConfigError};
 use crate::index::NodeId;
 
@@ -79,10 +80,6 @@ pub struct Budget {
     pub dive_ci: bool,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
-}
-
 /// `350MB`, `1.5GiB`, `0B` or a plain number of bytes.
 pub fn parse_size(v: &toml::Value) -> Result<u64, String> {
     match v {
@@ -109,42 +106,28 @@ fn parse_number(v: &toml::Value) -> Result<f64, String> {
 }
 
 fn path_glob(pattern: &str) -> Result<globset::Glob, String> {
-    let p = pattern.trim_start_matches('/');
-    let p = if p.contains('/') { p.to_string() } else { format!("**/{p}") };
-    GlobBuilder::new(&p)
-        .literal_separator(true)
-        .build()
-        .map_err(|e| format!("bad glob {pattern:?}: {}", e.kind()))
+    rules::path_glob(pattern).map_err(|e| format!("bad glob {pattern:?}: {}", e.kind()))
 }
 
 impl Budget {
     /// The `[budget]` table of a config file; Ok(None) when the file has none.
     pub fn parse(text: &str, file: &str) -> Result<Option<Budget>, ConfigError> {
         let err = |line: usize, message: String| ConfigError { file: file.to_string(), line, message };
-        let doc: toml::Spanned<toml::Table> = toml::from_str(text).map_err(|e| {
+        // Spans for every key and value, so each error names its line.
+        #[derive(serde::Deserialize)]
+        struct Doc {
+            budget: Option<IndexMap<toml::Spanned<String>, toml::Spanned<toml::Value>>>,
+        }
+        let doc: Doc = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
             err(line, e.message().trim().to_string())
         })?;
-        if !doc.get_ref().contains_key("budget") {
-            return Ok(None);
-        }
-        // Re-read with spans for every key and value.
-        #[derive(serde::Deserialize)]
-        struct Doc {
-            budget: IndexMap<toml::Spanned<String>, toml::Spanned<toml::Value>>,
-        }
-        let doc: Doc = toml::from_str::<toml::Spanned<Doc>>(text)
-            .map(|d| d.into_inner())
-            .or_else(|_| toml::from_str::<Doc>(text))
-            .map_err(|e| {
-                let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-                err(line, format!("[budget]: {}", e.message().trim()))
-            })?;
+        let Some(budget) = doc.budget else { return Ok(None) };
         let mut b = Budget { source: file.to_string(), ..Budget::default() };
         let push = |b: &mut Budget, metric: Metric, value: f64, line: usize, key: String| {
             b.limits.push(Limit { metric, value, line, key });
         };
-        for (k, v) in &doc.budget {
+        for (k, v) in &budget {
             let key = k.get_ref().as_str();
             let line = line_of(text, k.span().start);
             let val = v.get_ref();
@@ -344,10 +327,6 @@ struct Eval<'a> {
 }
 
 impl Eval<'_> {
-    fn files(&self) -> impl Iterator<Item = (NodeId, u64)> + '_ {
-        self.a.visible_files()
-    }
-
     fn path(&mut self, n: NodeId) -> String {
         self.path_cache.entry(n).or_insert_with(|| self.a.index.paths.path(n)).clone()
     }
@@ -547,7 +526,7 @@ pub fn evaluate(budget: &Budget, a: &Analysis, baseline: Option<&Analysis>) -> V
                     vec![]
                 } else {
                     let nodes: Vec<(NodeId, u64)> =
-                        ev.files().filter(|(n, _)| a.classes.category[*n as usize] == *c).collect();
+                        a.visible_files().filter(|(n, _)| a.classes.category[*n as usize] == *c).collect();
                     ev.contributors(&nodes)
                 };
                 (
@@ -569,8 +548,8 @@ pub fn evaluate(budget: &Budget, a: &Analysis, baseline: Option<&Analysis>) -> V
                     vec![]
                 } else {
                     let layers: Vec<usize> = found.map(|f| f.layers.clone()).unwrap_or_default();
-                    let nodes: Vec<(NodeId, u64)> = ev
-                        .files()
+                    let nodes: Vec<(NodeId, u64)> = a
+                        .visible_files()
                         .filter(|(n, _)| {
                             let e = a.index.current[*n as usize];
                             layers.contains(&(a.index.entries[e as usize].layer as usize))
@@ -597,8 +576,8 @@ pub fn evaluate(budget: &Budget, a: &Analysis, baseline: Option<&Analysis>) -> V
             }
             Metric::Path(g) => {
                 let set = matcher(std::slice::from_ref(g));
-                let nodes: Vec<(NodeId, u64)> = ev
-                    .files()
+                let nodes: Vec<(NodeId, u64)> = a
+                    .visible_files()
                     .collect::<Vec<_>>()
                     .into_iter()
                     .filter(|(n, _)| set.is_match(a.index.paths.path(*n).trim_start_matches('/')))

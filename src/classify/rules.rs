@@ -56,13 +56,14 @@ pub struct Rules {
     packages: Vec<(String, GlobMatcher, Category)>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
+/// The 1-based line of byte `offset`.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// Path globs match the image path without its leading `/`; `*` stays inside one directory,
 /// `**` crosses them, and a pattern without `/` matches a name at any depth.
-fn path_glob(pattern: &str) -> Result<Glob, globset::Error> {
+pub(crate) fn path_glob(pattern: &str) -> Result<Glob, globset::Error> {
     let p = pattern.trim_start_matches('/');
     let p = if p.contains('/') { p.to_string() } else { format!("**/{p}") };
     GlobBuilder::new(&p).literal_separator(true).build()

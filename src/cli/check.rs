@@ -116,9 +116,10 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<ExitCode> {
         if !text.is_empty() && !text.ends_with("\n\n") {
             text.push_str(if text.ends_with('\n') { "\n" } else { "\n\n" });
         }
-        text.push_str(&init(&a));
+        let starter = init(&a);
+        text.push_str(&starter);
         std::fs::write(&target, &text).with_context(|| name.clone())?;
-        println!("wrote a starter [budget] to {name}:\n\n{}", init(&a));
+        println!("wrote a starter [budget] to {name}:\n\n{starter}");
         return Ok(ExitCode::SUCCESS);
     }
     let budget = load_budget(args.budget.as_deref())?;
