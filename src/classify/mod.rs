@@ -1523,7 +1523,7 @@ fn node_packages(
                             Ok(locs) => {
                                 for (loc, locator) in locs {
                                     let Some(id) = devs.locator_id(&locator) else { continue };
-                                    let Some((name, version)) = descriptor_split(&id) else { continue };
+                                    let Some((name, version)) = node::descriptor_split(&id) else { continue };
                                     if let Some(n) = ix.paths.find(&at(&loc)).filter(|&n| ix.is_dir(n)) {
                                         let dev = devs.dev.get(&id).copied();
                                         add(owners, reasons, n, name, version, dev, &src);
@@ -1571,11 +1571,4 @@ fn node_packages(
             }
         }
     }
-}
-
-/// `@scope/name@1.0.0` → (`@scope/name`, `1.0.0`).
-fn descriptor_split(id: &str) -> Option<(&str, &str)> {
-    let first = id.chars().next()?.len_utf8();
-    let at = id[first..].find('@')? + first;
-    Some((&id[..at], &id[at + 1..]))
 }

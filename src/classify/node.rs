@@ -338,6 +338,12 @@ pub fn parse_yarn_lock(text: &str, package_json: &[u8]) -> Result<DevSet, String
     Ok(set)
 }
 
+/// `@scope/name@1.0.0` → (`@scope/name`, `1.0.0`).
+pub fn descriptor_split(id: &str) -> Option<(&str, &str)> {
+    let at = version_at(id)?;
+    Some((&id[..at], &id[at + 1..]))
+}
+
 /// `@scope/name@npm:^1` → `@scope/name`.
 fn descriptor_name(d: &str) -> Option<&str> {
     Some(&d[..version_at(d)?])

@@ -199,21 +199,8 @@ pub fn text(c: &Comparison, color: bool) -> String {
     o
 }
 
-#[derive(serde::Serialize)]
-struct Doc<'a> {
-    schema_version: u32,
-    tool: super::json::Tool,
-    #[serde(flatten)]
-    comparison: &'a Comparison,
-}
-
 pub fn json(c: &Comparison) -> String {
-    let doc = Doc {
-        schema_version: SCHEMA_VERSION,
-        tool: super::json::Tool { name: "weigh", version: env!("CARGO_PKG_VERSION") },
-        comparison: c,
-    };
-    serde_json::to_string_pretty(&doc).expect("a comparison serializes") + "\n"
+    super::json::versioned(SCHEMA_VERSION, c)
 }
 
 use super::verdict::{cell as md_cell, code as md_code};

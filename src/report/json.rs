@@ -67,7 +67,7 @@ pub struct Group {
 pub fn document(a: &Analysis, top: usize) -> Document<'_> {
     Document {
         schema_version: SCHEMA_VERSION,
-        tool: Tool { name: "weigh", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool::this(),
         image: &a.image,
         totals: &a.totals,
         layers: &a.layers,
@@ -96,6 +96,25 @@ pub fn document(a: &Analysis, top: usize) -> Document<'_> {
                 .collect(),
         },
         files: a.files(),
+    }
+}
+
+/// A `--format json` document: `schema_version` and `tool`, then `body`'s fields.
+pub fn versioned<T: Serialize>(schema_version: u32, body: &T) -> String {
+    #[derive(Serialize)]
+    struct Doc<'a, T> {
+        schema_version: u32,
+        tool: Tool,
+        #[serde(flatten)]
+        body: &'a T,
+    }
+    let doc = Doc { schema_version, tool: Tool::this(), body };
+    serde_json::to_string_pretty(&doc).expect("reports serialize") + "\n"
+}
+
+impl Tool {
+    pub fn this() -> Tool {
+        Tool { name: "weigh", version: env!("CARGO_PKG_VERSION") }
     }
 }
 

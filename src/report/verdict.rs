@@ -75,21 +75,8 @@ pub fn text(v: &Verdict) -> String {
     o
 }
 
-#[derive(serde::Serialize)]
-struct Doc<'a> {
-    schema_version: u32,
-    tool: super::json::Tool,
-    #[serde(flatten)]
-    verdict: &'a Verdict,
-}
-
 pub fn json(v: &Verdict) -> String {
-    let doc = Doc {
-        schema_version: SCHEMA_VERSION,
-        tool: super::json::Tool { name: "weigh", version: env!("CARGO_PKG_VERSION") },
-        verdict: v,
-    };
-    serde_json::to_string_pretty(&doc).expect("a verdict serializes") + "\n"
+    super::json::versioned(SCHEMA_VERSION, v)
 }
 
 /// Text for inside a Markdown code span in a table: backticks would end the span and `|` the
