@@ -215,22 +215,27 @@ fn final_tree_matches_umoci_unpack() {
     }
 }
 
+/// `dive --json` of a docker archive.
+fn dive_json(archive: &Path) -> Value {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dive.json");
+    run(Command::new("dive")
+        .arg("--json")
+        .arg(&out)
+        .arg("--source")
+        .arg("docker-archive")
+        .arg(archive)
+        .env("CI", "false"));
+    serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
+}
+
 #[test]
 #[ignore = "needs real images: run scripts/test.sh"]
 fn layer_list_matches_dive() {
     let dir = images_dir();
     for name in names() {
         let archive = dir.join(format!("{name}.docker.tar"));
-        let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("dive.json");
-        run(Command::new("dive")
-            .arg("--json")
-            .arg(&out)
-            .arg("--source")
-            .arg("docker-archive")
-            .arg(&archive)
-            .env("CI", "false"));
-        let dive: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let dive = dive_json(&archive);
         let w = weigh_json(&archive.display().to_string());
         let dl = dive["layer"].as_array().unwrap();
         let wl = w["layers"].as_array().unwrap();
@@ -567,15 +572,7 @@ fn dive_ci_rules_agree_with_dive() {
     for name in names() {
         let archive = images.join(format!("{name}.docker.tar"));
         let tmp = tempfile::tempdir().unwrap();
-        let json = tmp.path().join("dive.json");
-        run(Command::new("dive")
-            .arg("--json")
-            .arg(&json)
-            .arg("--source")
-            .arg("docker-archive")
-            .arg(&archive)
-            .env("CI", "false"));
-        let dive: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        let dive = dive_json(&archive);
         let eff = dive["image"]["efficiencyScore"].as_f64().unwrap();
         let wasted = dive["image"]["inefficientBytes"].as_u64().unwrap();
         // Thresholds on both sides of what dive measured, so every rule passes once and fails once.
