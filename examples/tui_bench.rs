@@ -22,6 +22,54 @@ fn pct(mut v: Vec<Duration>, p: f64) -> Duration {
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
 
+fn load(reference: &str) -> Result<Analysis, Box<dyn std::error::Error>> {
+    let image = Image::open(reference, &OpenOptions::default())?;
+    let index = Index::build(&image, IndexOptions::default(), &NoProgress)?;
+    let history = pair_history(&image.config, image.layers.len());
+    let attribution = attribute(&history, None, None)?;
+    Ok(Analysis::new(&image, index, history, attribution, &Rules::default()))
+}
+
+fn filter(text: &str) -> Vec<Msg> {
+    let mut msgs = vec![Msg::StartFilter];
+    msgs.extend(text.chars().map(Msg::FilterChar));
+    msgs.push(Msg::FilterDone);
+    msgs
+}
+
+/// Runs `msgs` `rounds` times, timing each message's update and redraw.
+fn run(
+    term: &mut Terminal<TestBackend>,
+    m: &mut Model,
+    name: &str,
+    msgs: &[Msg],
+    rounds: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut times = Vec::new();
+    for _ in 0..rounds {
+        for msg in msgs {
+            let t = Instant::now();
+            update(m, msg.clone());
+            term.draw(|f| {
+                m.page = weigh::tui::areas(f.area(), m.layer_count()).tree.height.saturating_sub(2) as usize;
+                weigh::tui::view(f, m)
+            })?;
+            // Typing a filter redraws the prompt only; the filter applies on Enter.
+            if !matches!(msg, Msg::FilterChar(_) | Msg::StartFilter) {
+                times.push(t.elapsed());
+            }
+        }
+    }
+    println!(
+        "{name:<34} {:>5} frames  p50 {:>9.2?}  p99 {:>9.2?}  max {:>9.2?}",
+        times.len(),
+        pct(times.clone(), 0.5),
+        pct(times.clone(), 0.99),
+        times.iter().max().copied().unwrap_or_default()
+    );
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reference = std::env::args().nth(1).ok_or("usage: tui_bench IMAGE")?;
     let t0 = Instant::now();
@@ -29,45 +77,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The first frame is the loading screen, drawn before anything is read.
     term.draw(|f| f.render_widget(ratatui::widgets::Paragraph::new("loading"), f.area()))?;
     let first = t0.elapsed();
-    let image = Image::open(&reference, &OpenOptions::default())?;
-    let index = Index::build(&image, IndexOptions::default(), &NoProgress)?;
-    let history = pair_history(&image.config, image.layers.len());
-    let attribution = attribute(&history, None, None)?;
-    let a = Analysis::new(&image, index, history, attribution, &Rules::default());
+    let a = load(&reference)?;
     let files = a.totals.files;
     let mut m = Model::new(a);
     update(&mut m, Msg::Resize(200, 60));
     term.draw(|f| weigh::tui::view(f, &m))?;
     let loaded = t0.elapsed();
     println!("{files} files: first frame {first:.1?}, loaded and drawn {loaded:.1?}");
-    let mut run = |name: &str, msgs: &[Msg], rounds: usize| -> Result<(), Box<dyn std::error::Error>> {
-        let mut times = Vec::new();
-        for _ in 0..rounds {
-            for msg in msgs {
-                let t = Instant::now();
-                update(&mut m, msg.clone());
-                term.draw(|f| {
-                    m.page =
-                        weigh::tui::areas(f.area(), m.a.layers.len()).tree.height.saturating_sub(2) as usize;
-                    weigh::tui::view(f, &m)
-                })?;
-                times.push(t.elapsed());
-            }
-        }
-        println!(
-            "{name:<34} {:>5} frames  p50 {:>9.2?}  p99 {:>9.2?}  max {:>9.2?}",
-            times.len(),
-            pct(times.clone(), 0.5),
-            pct(times.clone(), 0.99),
-            times.iter().max().copied().unwrap_or_default()
-        );
-        Ok(())
-    };
-    run("move (j/k, PgDn/PgUp)", &[Msg::Down, Msg::Down, Msg::PageDown, Msg::Up, Msg::PageUp], 100)?;
-    run("open / close a directory (Enter)", &[Msg::Toggle, Msg::Down, Msg::Toggle, Msg::Up], 50)?;
-    run("switch pane, select a layer", &[Msg::NextPane, Msg::Up, Msg::Down, Msg::NextPane], 10)?;
-    run("jump to the largest file (L)", &[Msg::Largest], 5)?;
-    run("category filter (c)", &[Msg::CycleCategory], 5)?;
-    run("layer view toggle (m)", &[Msg::ToggleLayerMode], 4)?;
+    let t = &mut term;
+    run(
+        t,
+        &mut m,
+        "move (j/k, PgDn/PgUp)",
+        &[Msg::Down, Msg::Down, Msg::PageDown, Msg::Up, Msg::PageUp],
+        100,
+    )?;
+    run(t, &mut m, "open / close a directory (Enter)", &[Msg::Toggle, Msg::Down, Msg::Toggle, Msg::Up], 50)?;
+    run(t, &mut m, "switch pane, select a layer", &[Msg::NextPane, Msg::Up, Msg::Down, Msg::NextPane], 10)?;
+    run(t, &mut m, "jump to the largest file (L)", &[Msg::Largest], 5)?;
+    run(t, &mut m, "category filter (c)", &[Msg::CycleCategory], 5)?;
+    run(t, &mut m, "layer view toggle (m)", &[Msg::ToggleLayerMode], 4)?;
+    run(t, &mut m, "text filter (/ Enter)", &filter("dir1"), 5)?;
+    run(t, &mut m, "regex filter (/ Enter)", &filter("re:f\\d+7$"), 5)?;
+    run(t, &mut m, "clear filters (Esc)", &[Msg::Escape], 1)?;
+    // Compare mode: the image against a second load of itself (every path shared).
+    let before = load(&reference)?;
+    let after = std::mem::replace(&mut m, Model::new(before)).a;
+    let before = m.a;
+    let t1 = Instant::now();
+    let mut m = Model::compare(before, after);
+    println!("compare mode built in {:.1?}", t1.elapsed());
+    run(t, &mut m, "compare: move", &[Msg::Down, Msg::Down, Msg::PageDown, Msg::Up, Msg::PageUp], 50)?;
+    run(t, &mut m, "compare: category filter (c)", &[Msg::CycleCategory], 5)?;
+    run(t, &mut m, "compare: changed only (x)", &[Msg::ToggleChangedOnly], 4)?;
     Ok(())
 }

@@ -6,10 +6,10 @@ use ratatui::backend::TestBackend;
 use weigh::analysis::Analysis;
 use weigh::attribute::{attribute, pair_history};
 use weigh::classify::{Category, Rules};
-use weigh::index::{Index, IndexOptions, NoProgress};
+use weigh::index::{Change, Index, IndexOptions, NoProgress};
 use weigh::source::{Image, OpenOptions};
 use weigh::tui::model::{LayerMode, Model, Msg, Pane, update};
-use weigh::tui::{key_msg, view};
+use weigh::tui::{areas, key_msg, mouse_msg, view};
 
 fn demo(name: &str) -> Analysis {
     let reference = format!("{}/fixtures/demo/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -27,7 +27,7 @@ fn draw(m: &mut Model, w: u16, h: u16) -> String {
     update(m, Msg::Resize(w, h));
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| {
-        m.page = weigh::tui::areas(f.area(), m.a.layers.len()).tree.height.saturating_sub(2) as usize;
+        m.page = weigh::tui::areas(f.area(), m.layer_count()).tree.height.saturating_sub(2) as usize;
         view(f, m)
     })
     .unwrap();
@@ -140,5 +140,163 @@ fn keys_map_to_messages() {
     // Every binding in the help has a key that produces a message.
     for (keys, _) in weigh::tui::help::BINDINGS {
         assert!(!keys.is_empty());
+    }
+}
+
+fn filter(m: &mut Model, text: &str) {
+    update(m, Msg::StartFilter);
+    for _ in 0..m.typing.as_ref().map_or(0, |t| t.chars().count()) {
+        update(m, Msg::FilterBackspace);
+    }
+    for c in text.chars() {
+        update(m, Msg::FilterChar(c));
+    }
+    update(m, Msg::FilterDone);
+}
+
+fn leaves(m: &Model) -> Vec<String> {
+    m.rows.iter().filter(|r| !m.is_dir(r.node)).map(|r| m.path(r.node)).collect()
+}
+
+#[test]
+fn regex_filters_and_a_bad_pattern() {
+    let mut m = Model::new(demo("node-single.oci.tar"));
+    filter(&mut m, r"typescript/lib/lib\.es20\d\d\.d\.ts$");
+    assert!(m.filter_error.is_none());
+    update(&mut m, Msg::ExpandAll);
+    let found = leaves(&m);
+    assert!(found.len() > 3, "{found:?}");
+    let re = regex::Regex::new(r"/typescript/lib/lib\.es20\d\d\.d\.ts$").unwrap();
+    assert!(found.iter().all(|p| re.is_match(p)), "{found:?}");
+    // An explicit regex that does not parse: said so, and nothing matches.
+    filter(&mut m, "re:lib(");
+    assert!(m.filter_error.as_deref().is_some_and(|e| e.starts_with("bad regex")));
+    assert!(m.rows.is_empty());
+    let frame = draw(&mut m, 100, 24);
+    assert!(frame.contains("bad regex"), "{frame}");
+    assert!(frame.contains("nothing matches"), "{frame}");
+}
+
+fn click(m: &Model, column: u16, row: u16) -> Option<Msg> {
+    use ratatui::crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    mouse_msg(
+        MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        },
+        m,
+    )
+}
+
+#[test]
+fn mouse_clicks_select_and_open_and_the_wheel_scrolls() {
+    use ratatui::crossterm::event::{KeyModifiers, MouseEvent, MouseEventKind};
+    let mut m = Model::new(demo("node-single.oci.tar"));
+    draw(&mut m, 120, 36);
+    let a = areas(ratatui::layout::Rect::new(0, 0, 120, 36), m.layer_count());
+    // The third row of the tree: selected by one click, opened by a second.
+    let msg = click(&m, a.tree.x + 4, a.tree.y + 3).unwrap();
+    assert_eq!(msg, Msg::ClickTree(2));
+    update(&mut m, msg.clone());
+    assert_eq!((m.focus, m.selected), (Pane::Tree, 2));
+    let node = m.selected_node().unwrap();
+    assert!(m.is_dir(node));
+    let before = m.rows.len();
+    update(&mut m, msg);
+    assert!(m.expanded.contains(&node) && m.rows.len() > before, "a second click opens it");
+    // The wheel moves the selection in the focused pane.
+    let wheel =
+        |kind| mouse_msg(MouseEvent { kind, column: 0, row: 0, modifiers: KeyModifiers::NONE }, &m).unwrap();
+    let down = wheel(MouseEventKind::ScrollDown);
+    update(&mut m, down);
+    assert_eq!(m.selected, 3);
+    // A click on the second layer row (under the header) selects that layer.
+    let msg = click(&m, a.layers.x + 2, a.layers.y + 3).unwrap();
+    assert_eq!(msg, Msg::ClickLayer(1));
+    update(&mut m, msg);
+    assert_eq!((m.focus, m.layer), (Pane::Layers, 1));
+    // Borders and the status line do nothing.
+    assert_eq!(click(&m, a.tree.x, a.tree.y), None);
+    assert_eq!(click(&m, 0, 35), None);
+}
+
+#[test]
+fn clicks_on_a_scrolled_layers_table_pick_the_row_under_the_pointer() {
+    let mut m = Model::new(demo("node-single.oci.tar"));
+    // A terminal so short the layers table scrolls to keep the last layer in view.
+    draw(&mut m, 100, 16);
+    let a = areas(ratatui::layout::Rect::new(0, 0, 100, 16), m.layer_count());
+    let rows = (a.layers.height - 3) as usize;
+    assert!(m.layer_count() > rows, "the table must scroll for this test");
+    update(&mut m, Msg::NextPane);
+    update(&mut m, Msg::End);
+    let last_row = a.layers.y + 2 + rows as u16 - 1;
+    let msg = click(&m, a.layers.x + 2, last_row).unwrap();
+    update(&mut m, msg);
+    assert_eq!(m.layer, m.layer_count() - 1, "the bottom row is the last layer");
+    let frame = draw(&mut m, 100, 16);
+    let line = frame.lines().nth(last_row as usize + 1).unwrap_or_default().to_string();
+    assert!(line.contains(&(m.layer_count() - 1).to_string()), "{frame}");
+}
+
+#[test]
+fn compare_mode_shows_each_paths_change() {
+    let before = demo("node-single.oci.tar");
+    let after = demo("node-multi.oci.tar");
+    let (tb, ta) = (before.totals.content_bytes, after.totals.content_bytes);
+    let (lb, la) = (before.layers.len(), after.layers.len());
+    let mut m = Model::compare(before, after);
+    assert_eq!(m.layer_count(), lb + la);
+    // The root holds both images' totals.
+    assert_eq!((m.view_before[0], m.view_size[0]), (tb, ta));
+    insta::assert_snapshot!("compare", draw(&mut m, 140, 40));
+    // The largest change: what the single-stage image alone has.
+    update(&mut m, Msg::Largest);
+    let n = m.selected_node().unwrap();
+    assert_eq!(m.view_change[n as usize], Some(Change::Deleted), "{}", m.path(n));
+    assert!(m.view_before[n as usize] > 1_000_000);
+    // dev-dependencies, changed only: every file left is gone from AFTER.
+    while m.category != Some(Category::DevDependencies) {
+        update(&mut m, Msg::CycleCategory);
+    }
+    update(&mut m, Msg::ToggleChangedOnly);
+    update(&mut m, Msg::ExpandAll);
+    let files = leaves(&m);
+    assert!(files.iter().any(|p| p.starts_with("/app/node_modules/typescript/")), "{files:?}");
+    for r in m.rows.iter().filter(|r| !m.is_dir(r.node)) {
+        assert_eq!(m.view_change[r.node as usize], Some(Change::Deleted), "{}", m.path(r.node));
+        assert_eq!(m.view_size[r.node as usize], 0);
+    }
+    // The directory sums are the filtered files' sums.
+    let nm = m.rows.iter().find(|r| m.path(r.node) == "/app/node_modules").unwrap().node;
+    let sum: u64 = m
+        .rows
+        .iter()
+        .filter(|r| !m.is_dir(r.node) && m.path(r.node).starts_with("/app/node_modules/"))
+        .map(|r| m.view_before[r.node as usize])
+        .sum();
+    assert_eq!(m.view_before[nm as usize], sum);
+    insta::assert_snapshot!("compare_dev_dependencies", draw(&mut m, 120, 30));
+}
+
+#[test]
+fn compare_mode_layers_and_a_layers_changes() {
+    let mut m = Model::compare(demo("node-single.oci.tar"), demo("node-multi.oci.tar"));
+    let lb = m.cmp.as_ref().unwrap().before.layers.len();
+    // The first AFTER layer is the shared base: it is marked in the layers pane.
+    let frame = draw(&mut m, 140, 40);
+    assert!(frame.contains("=b0") && frame.contains("=a0"), "{frame}");
+    // Scope the tree to what AFTER's last layer wrote.
+    send(&mut m, &[Msg::NextPane, Msg::End, Msg::ToggleLayerMode, Msg::ExpandAll]);
+    assert_eq!(m.layer_side(m.layer), (false, m.layer - lb));
+    let files = leaves(&m);
+    assert!(!files.is_empty());
+    let a = &m.a;
+    let last = a.layers.len() - 1;
+    for r in m.rows.iter().filter(|r| !m.is_dir(r.node)) {
+        let e = a.index.current[r.node as usize];
+        assert_eq!(a.index.entries[e as usize].layer as usize, last, "{}", m.path(r.node));
     }
 }

@@ -1,14 +1,17 @@
-//! `weigh tui IMAGE`: the interactive explorer.
+//! `weigh tui IMAGE [AFTER]`: the interactive explorer, of one image or of a comparison.
 
 use std::process::ExitCode;
 
 use super::inspect::{AttributionArgs, analyze_with, parse_platform};
 use crate::source::Platform;
+use crate::tui::model::Model;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Image: docker-archive:FILE[:NAME:TAG], oci:DIR[:TAG], oci-archive:FILE[:TAG], or a path.
     pub image: String,
+    /// A second image: compare mode, IMAGE before and this one after.
+    pub after: Option<String>,
     #[arg(long, value_parser = parse_platform)]
     pub platform: Option<Platform>,
     #[command(flatten)]
@@ -18,12 +21,22 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
-        anyhow::bail!("the TUI needs a terminal: use `weigh inspect` for a report");
+        anyhow::bail!("the TUI needs a terminal: use `weigh inspect` or `weigh compare` for a report");
     }
-    let Args { image, platform, attribution } = args;
-    let reference = image.clone();
+    let Args { image, after, platform, attribution } = args;
+    let reference = match &after {
+        Some(a) => format!("{image} and {a}"),
+        None => image.clone(),
+    };
     crate::tui::run(&reference, move |progress| {
-        analyze_with(&image, platform, &attribution, Some(progress), true)
+        let first = analyze_with(&image, platform.clone(), &attribution, Some(progress), true)?;
+        Ok(match after {
+            Some(after) => {
+                let second = analyze_with(&after, platform, &attribution, Some(progress), true)?;
+                Model::compare(first, second)
+            }
+            None => Model::new(first),
+        })
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -16,8 +16,8 @@ pub const BINDINGS: &[(&str, &str)] = &[
     ("s", "sort by size or by name"),
     ("m", "layer view: the image up to the layer, or only its changes"),
     ("c", "filter by category (cycles through them)"),
-    ("x", "only what the selected layer changed"),
-    ("/", "filter paths (text, or a glob with * ?); Enter applies, Esc cancels"),
+    ("x", "only what the selected layer changed (compare: what differs)"),
+    ("/", "filter paths: text, glob (* ? [), regex (re: or ^ $ | ( ) \\)"),
     ("Esc", "clear the filters; with none, quit"),
     ("?", "this help"),
     ("q", "quit"),
@@ -25,7 +25,7 @@ pub const BINDINGS: &[(&str, &str)] = &[
 ];
 
 pub fn render(f: &mut Frame, area: Rect) {
-    let w = 70.min(area.width);
+    let w = 84.min(area.width);
     let h = (BINDINGS.len() as u16 + 4).min(area.height);
     let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
     let text: Vec<String> = BINDINGS.iter().map(|(k, v)| format!(" {k:<16} {v}")).collect();

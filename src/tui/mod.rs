@@ -3,6 +3,7 @@
 //! pane. Loading runs on another thread while a progress view is shown.
 
 pub mod details;
+pub mod diff;
 pub mod help;
 pub mod layers;
 pub mod model;
@@ -16,7 +17,7 @@ use std::time::Duration;
 use ratatui::Frame;
 use ratatui::crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
-    MouseEventKind,
+    MouseEvent, MouseEventKind,
 };
 use ratatui::crossterm::execute;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
@@ -24,7 +25,6 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph};
 
-use crate::analysis::Analysis;
 use crate::classify::Category;
 use model::{Model, Msg, Pane};
 
@@ -74,7 +74,7 @@ pub fn areas(size: Rect, layer_count: usize) -> Areas {
 }
 
 pub fn view(f: &mut Frame, m: &Model) {
-    let a = areas(f.area(), m.a.layers.len());
+    let a = areas(f.area(), m.layer_count());
     layers::render(f, a.layers, m);
     details::render(f, a.details, m);
     summary::render(f, a.summary, m);
@@ -82,7 +82,8 @@ pub fn view(f: &mut Frame, m: &Model) {
     let status = match &m.typing {
         Some(t) => Line::from(format!("filter: {t}▏ (Enter applies, Esc cancels)")),
         None => Line::from(format!(
-            " {} · Tab pane · Enter open · / filter · c category · x changed · m layer view · ? help · q quit",
+            " {}{} · Tab pane · Enter open · / filter · c category · x changed · m layer view · ? help · q quit",
+            if m.cmp.is_some() { "compare · " } else { "" },
             if m.focus == Pane::Tree { "files" } else { "layers" }
         ))
         .style(Style::default().add_modifier(Modifier::DIM)),
@@ -136,6 +137,26 @@ pub fn key_msg(k: KeyEvent, typing: bool) -> Option<Msg> {
     })
 }
 
+/// What a mouse event means, given where the panes are for the model's terminal size.
+pub fn mouse_msg(me: MouseEvent, m: &Model) -> Option<Msg> {
+    let a = areas(Rect::new(0, 0, m.size.0, m.size.1), m.layer_count());
+    // Inside the pane's border.
+    let inside = |r: Rect| {
+        me.column > r.x && me.column + 1 < r.x + r.width && me.row > r.y && me.row + 1 < r.y + r.height
+    };
+    match me.kind {
+        MouseEventKind::ScrollUp => Some(Msg::ScrollUp),
+        MouseEventKind::ScrollDown => Some(Msg::ScrollDown),
+        MouseEventKind::Down(_) if inside(a.tree) => Some(Msg::ClickTree((me.row - a.tree.y - 1) as usize)),
+        // The layers table has a header row under its border, and may be scrolled.
+        MouseEventKind::Down(_) if inside(a.layers) && me.row > a.layers.y + 1 => {
+            let row = (me.row - a.layers.y - 2) as usize;
+            Some(Msg::ClickLayer(row + layers::offset(m, a.layers)))
+        }
+        _ => None,
+    }
+}
+
 /// The loading screen: layers done so far.
 fn loading_view(f: &mut Frame, reference: &str, done: usize, total: usize) {
     let area = f.area();
@@ -158,20 +179,21 @@ pub struct LayerCount {
 }
 
 impl crate::index::Progress for LayerCount {
+    // Two images (compare mode) add up.
     fn layers(&self, n: usize) {
-        self.total.store(n, Ordering::Relaxed);
+        self.total.fetch_add(n, Ordering::Relaxed);
     }
     fn done(&self, _layer: usize) {
         self.done.fetch_add(1, Ordering::Relaxed);
     }
 }
 
-/// Runs the TUI. `load` builds the analysis on a background thread (it gets the layer
-/// counter to report progress through). The terminal is restored on every exit path,
+/// Runs the TUI. `load` builds the model (one image, or two in compare mode) on a background
+/// thread; it gets the layer counter to report progress through. The terminal is restored on every exit path,
 /// panics included (ratatui's init installs the hook).
 pub fn run<F>(reference: &str, load: F) -> anyhow::Result<()>
 where
-    F: FnOnce(&LayerCount) -> anyhow::Result<Analysis> + Send + 'static,
+    F: FnOnce(&LayerCount) -> anyhow::Result<Model> + Send + 'static,
 {
     let counter = LayerCount { done: Arc::new(AtomicUsize::new(0)), total: Arc::new(AtomicUsize::new(0)) };
     let progress = LayerCount { done: counter.done.clone(), total: counter.total.clone() };
@@ -183,7 +205,7 @@ where
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
     let result = (|| -> anyhow::Result<()> {
         // Loading: redraw a few times a second; q or Ctrl-C leaves.
-        let analysis = loop {
+        let mut m = loop {
             terminal.draw(|f| {
                 loading_view(
                     f,
@@ -204,38 +226,17 @@ where
                 return Ok(());
             }
         };
-        let mut m = Model::new(analysis);
         let size = terminal.size()?;
         model::update(&mut m, Msg::Resize(size.width, size.height));
         loop {
             terminal.draw(|f| {
-                m.page = areas(f.area(), m.a.layers.len()).tree.height.saturating_sub(2) as usize;
+                m.page = areas(f.area(), m.layer_count()).tree.height.saturating_sub(2) as usize;
                 view(f, &m)
             })?;
             let msg = match event::read()? {
                 Event::Key(k) => key_msg(k, m.typing.is_some()),
                 Event::Resize(w, h) => Some(Msg::Resize(w, h)),
-                Event::Mouse(me) => {
-                    let a = areas(Rect::new(0, 0, m.size.0, m.size.1), m.a.layers.len());
-                    let inside = |r: Rect| {
-                        me.column >= r.x
-                            && me.column < r.x + r.width
-                            && me.row > r.y
-                            && me.row < r.y + r.height - 1
-                    };
-                    match me.kind {
-                        MouseEventKind::ScrollUp => Some(Msg::ScrollUp),
-                        MouseEventKind::ScrollDown => Some(Msg::ScrollDown),
-                        MouseEventKind::Down(_) if inside(a.tree) => {
-                            Some(Msg::ClickTree((me.row - a.tree.y - 1) as usize))
-                        }
-                        // The layers table has a header row under its border.
-                        MouseEventKind::Down(_) if inside(a.layers) && me.row > a.layers.y + 1 => {
-                            Some(Msg::ClickLayer((me.row - a.layers.y - 2) as usize))
-                        }
-                        _ => None,
-                    }
-                }
+                Event::Mouse(me) => mouse_msg(me, &m),
                 _ => None,
             };
             if let Some(msg) = msg {

@@ -3,8 +3,10 @@
 
 use std::collections::HashSet;
 
+use super::diff::DiffTree;
 use crate::analysis::Analysis;
 use crate::classify::Category;
+use crate::compare::{Comparison, DEFAULT_LEAKS, compare};
 use crate::index::{Change, HiddenHow, Kind, NO_LAYER, NONE, NodeId, ROOT};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,8 +79,103 @@ pub struct Row {
     pub depth: u16,
 }
 
+/// Compare mode: BEFORE, the comparison, and the union of both trees. `Model::a` is AFTER.
+pub struct Cmp {
+    pub before: Analysis,
+    pub c: Comparison,
+    pub tree: DiffTree,
+}
+
+/// How the path filter matches.
+#[derive(Debug)]
+enum PathMatch {
+    Text(String),
+    Glob(globset::GlobMatcher),
+    Regex(regex::Regex),
+}
+
+impl PathMatch {
+    /// A regex when asked for with `re:` or when the text uses regex-only syntax
+    /// (`^ $ | ( ) \`), a glob when it has `* ? [`, else a case-insensitive substring.
+    fn parse(filter: &str) -> Result<PathMatch, String> {
+        let lower = filter.to_lowercase();
+        let explicit = filter.strip_prefix("re:");
+        if explicit.is_some() || filter.contains(['^', '$', '|', '(', ')', '\\']) {
+            return regex::RegexBuilder::new(explicit.unwrap_or(filter))
+                .case_insensitive(true)
+                .build()
+                .map(PathMatch::Regex)
+                .map_err(|e| format!("bad regex: {}", e.to_string().lines().last().unwrap_or("")));
+        }
+        if filter.contains(['*', '?', '[']) {
+            return globset::GlobBuilder::new(&lower)
+                .literal_separator(false)
+                .build()
+                .map(|g| PathMatch::Glob(g.compile_matcher()))
+                .map_err(|e| format!("bad glob: {e}"));
+        }
+        Ok(PathMatch::Text(lower))
+    }
+
+    /// `path` is lowercased already.
+    fn is_match(&self, path: &str) -> bool {
+        match self {
+            PathMatch::Text(t) => path.contains(t.as_str()),
+            PathMatch::Glob(g) => g.is_match(path),
+            PathMatch::Regex(r) => r.is_match(path),
+        }
+    }
+}
+
+/// Every node's full path, lowercased, for glob and regex filters: each path is its parent's
+/// plus one name, built in id order (parents first).
+struct PathCache {
+    text: String,
+    start: Vec<u32>,
+    len: Vec<u32>,
+}
+
+/// Paths add up to depth times length, which a hostile image can make huge; beyond this the
+/// filter builds each path as it walks instead of keeping them.
+const PATH_CACHE_LIMIT: u64 = 256 << 20;
+
+impl PathCache {
+    fn build(m: &Model, n: usize) -> Option<PathCache> {
+        let mut total = 0u64;
+        let mut lens = vec![0u64; n];
+        for node in 1..n {
+            let id = node as NodeId;
+            lens[node] = m.parent(id).map_or(0, |p| lens[p as usize]) + 1 + m.name(id).len() as u64;
+            total += lens[node];
+            if total > PATH_CACHE_LIMIT {
+                return None;
+            }
+        }
+        let mut c = PathCache { text: String::new(), start: vec![0; n], len: vec![0; n] };
+        for node in 1..n {
+            let id = node as NodeId;
+            let at = c.text.len();
+            if let Some(p) = m.parent(id) {
+                let (s, l) = (c.start[p as usize] as usize, c.len[p as usize] as usize);
+                c.text.extend_from_within(s..s + l);
+            }
+            c.text.push('/');
+            c.text.extend(m.name(id).chars().flat_map(char::to_lowercase));
+            c.start[node] = at as u32;
+            c.len[node] = (c.text.len() - at) as u32;
+        }
+        Some(c)
+    }
+
+    fn path(&self, node: usize) -> &str {
+        let s = self.start[node] as usize;
+        &self.text[s..s + self.len[node] as usize]
+    }
+}
+
 pub struct Model {
     pub a: Analysis,
+    pub cmp: Option<Box<Cmp>>,
     pub focus: Pane,
     pub layer: usize,
     pub layer_mode: LayerMode,
@@ -90,6 +187,8 @@ pub struct Model {
     /// The path filter being typed (Some while the prompt is open).
     pub typing: Option<String>,
     pub filter: String,
+    /// Why the filter matches nothing (a pattern that does not parse).
+    pub filter_error: Option<String>,
     pub expanded: HashSet<NodeId>,
     pub rows: Vec<Row>,
     pub selected: usize,
@@ -102,8 +201,35 @@ pub struct Model {
     pub view_size: Vec<u64>,
     pub view_shown: Vec<bool>,
     pub view_change: Vec<Option<Change>>,
-    /// Per layer: its surviving bytes by category (for the layers pane), computed once.
+    /// Compare mode: per node, BEFORE's bytes (`view_size` holds AFTER's).
+    pub view_before: Vec<u64>,
+    /// Per layer (BEFORE's then AFTER's in compare mode): its surviving bytes by category,
+    /// computed once.
     pub layer_categories: Vec<[u64; 11]>,
+    /// Per node: whether it is a directory, computed once.
+    dirs: Vec<bool>,
+    path_cache: Option<PathCache>,
+}
+
+fn layer_categories(a: &Analysis) -> Vec<[u64; 11]> {
+    let ix = &a.index;
+    let mut per_layer = vec![[0u64; 11]; a.layers.len()];
+    for (node, &e) in ix.current.iter().enumerate() {
+        if e != NONE && ix.entries[e as usize].kind == Kind::File {
+            per_layer[ix.entries[e as usize].layer as usize][a.classes.category[node] as usize] +=
+                ix.node_size[node];
+        }
+    }
+    per_layer
+}
+
+/// A directory of the final tree, or (for a path a later layer deleted) one that had
+/// something below it.
+fn dir_flags(a: &Analysis) -> Vec<bool> {
+    let ix = &a.index;
+    (0..ix.paths.len() as NodeId)
+        .map(|n| ix.is_dir(n) || (!ix.visible[n as usize] && ix.paths.children(n).next().is_some()))
+        .collect()
 }
 
 impl Model {
@@ -111,6 +237,7 @@ impl Model {
         let last = a.layers.len().saturating_sub(1);
         let mut m = Model {
             a,
+            cmp: None,
             focus: Pane::Tree,
             layer: last,
             layer_mode: LayerMode::UpTo,
@@ -121,6 +248,7 @@ impl Model {
             changed_only: false,
             typing: None,
             filter: String::new(),
+            filter_error: None,
             expanded: HashSet::from([ROOT]),
             rows: Vec::new(),
             selected: 0,
@@ -130,17 +258,34 @@ impl Model {
             view_size: Vec::new(),
             view_shown: Vec::new(),
             view_change: Vec::new(),
+            view_before: Vec::new(),
             layer_categories: Vec::new(),
+            dirs: Vec::new(),
+            path_cache: None,
         };
-        let ix = &m.a.index;
-        let mut per_layer = vec![[0u64; 11]; m.a.layers.len()];
-        for (node, &e) in ix.current.iter().enumerate() {
-            if e != NONE && ix.entries[e as usize].kind == Kind::File {
-                per_layer[ix.entries[e as usize].layer as usize][m.a.classes.category[node] as usize] +=
-                    ix.node_size[node];
-            }
-        }
-        m.layer_categories = per_layer;
+        m.layer_categories = layer_categories(&m.a);
+        m.dirs = dir_flags(&m.a);
+        m.recompute_view();
+        m
+    }
+
+    /// Compare mode: the tree is the union of both images, each node showing its change.
+    pub fn compare(before: Analysis, after: Analysis) -> Model {
+        let c = compare(&before, &after, &DEFAULT_LEAKS);
+        let tree = DiffTree::build(&before, &after);
+        let mut m = Model::new(after);
+        let mut cats = layer_categories(&before);
+        cats.extend(std::mem::take(&mut m.layer_categories));
+        m.layer_categories = cats;
+        let (bd, ad) = (dir_flags(&before), std::mem::take(&mut m.dirs));
+        m.dirs = (0..tree.len() as NodeId)
+            .map(|n| {
+                tree.after(n, &m.a).is_some_and(|x| ad[x as usize])
+                    || tree.before(n).is_some_and(|x| bd[x as usize])
+            })
+            .collect();
+        m.cmp = Some(Box::new(Cmp { before, c, tree }));
+        m.layer = m.layer_count().saturating_sub(1);
         m.recompute_view();
         m
     }
@@ -149,16 +294,172 @@ impl Model {
         self.rows.get(self.selected).map(|r| r.node)
     }
 
-    /// A directory of the final tree, or (for a path a later layer deleted) one that had
-    /// something below it.
-    pub fn is_dir(&self, n: NodeId) -> bool {
-        let ix = &self.a.index;
-        ix.is_dir(n) || (!ix.visible[n as usize] && ix.paths.children(n).next().is_some())
+    /// Layers listed: AFTER's, or in compare mode BEFORE's then AFTER's.
+    pub fn layer_count(&self) -> usize {
+        self.a.layers.len() + self.cmp.as_ref().map_or(0, |c| c.before.layers.len())
     }
 
-    /// Sizes and visibility for the selected layer: the tree as of that layer (`UpTo`) or only
-    /// what the layer wrote (`Changes`), then the filters. Linear in the entries and nodes.
+    /// In compare mode, which image a row of the layers pane belongs to and its index there.
+    pub fn layer_side(&self, row: usize) -> (bool, usize) {
+        match &self.cmp {
+            Some(c) if row < c.before.layers.len() => (true, row),
+            Some(c) => (false, row - c.before.layers.len()),
+            None => (false, row),
+        }
+    }
+
+    pub fn is_dir(&self, n: NodeId) -> bool {
+        self.dirs.get(n as usize).copied().unwrap_or(false)
+    }
+
+    pub fn node_count(&self) -> usize {
+        match &self.cmp {
+            Some(c) => c.tree.len(),
+            None => self.a.index.paths.len(),
+        }
+    }
+
+    pub fn parent(&self, n: NodeId) -> Option<NodeId> {
+        match &self.cmp {
+            Some(c) => c.tree.parent(n, &self.a),
+            None => self.a.index.paths.parent(n),
+        }
+    }
+
+    pub fn name(&self, n: NodeId) -> &str {
+        match &self.cmp {
+            Some(c) => c.tree.name(n, &c.before, &self.a),
+            None => self.a.index.paths.name(n),
+        }
+    }
+
+    pub fn children(&self, n: NodeId) -> Vec<NodeId> {
+        match &self.cmp {
+            Some(c) => c.tree.children(n, &self.a).collect(),
+            None => self.a.index.paths.children(n).collect(),
+        }
+    }
+
+    pub fn path(&self, n: NodeId) -> String {
+        if self.cmp.is_none() {
+            return self.a.index.paths.path(n);
+        }
+        let mut parts = Vec::new();
+        let mut cur = n;
+        while let Some(p) = self.parent(cur) {
+            parts.push(self.name(cur));
+            cur = p;
+        }
+        if parts.is_empty() {
+            return "/".into();
+        }
+        parts.iter().rev().fold(String::new(), |s, p| s + "/" + p)
+    }
+
+    /// The category a node's filter and colour use: AFTER's, or BEFORE's for what only
+    /// BEFORE has.
+    pub fn category_of(&self, n: NodeId) -> Option<Category> {
+        match &self.cmp {
+            None => (self.a.index.current[n as usize] != NONE).then(|| self.a.classes.category[n as usize]),
+            Some(c) => match (c.tree.after(n, &self.a), c.tree.before(n)) {
+                (Some(x), _) if self.a.index.current[x as usize] != NONE => {
+                    Some(self.a.classes.category[x as usize])
+                }
+                (_, Some(b)) if c.before.index.current[b as usize] != NONE => {
+                    Some(c.before.classes.category[b as usize])
+                }
+                _ => None,
+            },
+        }
+    }
+
+    /// Sizes and visibility for the selected layer, then the filters.
     pub fn recompute_view(&mut self) {
+        let (mut size, mut shown, change, before) = match &self.cmp {
+            Some(_) => self.diff_view(),
+            None => {
+                let (size, shown, change) = self.layer_view();
+                (size, shown, change, Vec::new())
+            }
+        };
+        let filtering = self.apply_filters(&mut shown, &change);
+        let n = shown.len();
+        let final_view =
+            self.cmp.is_none() && self.layer_mode == LayerMode::UpTo && self.layer + 1 >= self.a.layers.len();
+        let mut before = before;
+        // Directory sizes: the sum of what is shown below them.
+        if !final_view || filtering {
+            for v in [&mut size, &mut before] {
+                if v.is_empty() {
+                    continue;
+                }
+                for node in 0..n {
+                    if !shown[node] || self.dirs[node] {
+                        v[node] = 0;
+                    }
+                }
+                for node in (1..n).rev() {
+                    if shown[node]
+                        && let Some(p) = self.parent(node as NodeId)
+                    {
+                        v[p as usize] += v[node];
+                    }
+                }
+            }
+        }
+        shown[ROOT as usize] = true;
+        self.view_size = size;
+        self.view_shown = shown;
+        self.view_change = change;
+        self.view_before = before;
+        let keep = self.selected_node();
+        self.rebuild_rows(keep);
+    }
+
+    /// Compare mode: each side's final bytes per node, the change between them; with the
+    /// layers view set to a layer's changes, only the files whose final version that layer
+    /// wrote.
+    fn diff_view(&self) -> (Vec<u64>, Vec<bool>, Vec<Option<Change>>, Vec<u64>) {
+        let c = self.cmp.as_ref().expect("compare mode");
+        let n = c.tree.len();
+        let (mut after, mut before) = (vec![0u64; n], vec![0u64; n]);
+        let mut shown = vec![false; n];
+        let mut change = vec![None; n];
+        let scope = (self.layer_mode == LayerMode::Changes).then(|| self.layer_side(self.layer));
+        for id in 0..n as NodeId {
+            let i = id as usize;
+            let x = c.tree.after(id, &self.a);
+            let b = c.tree.before(id);
+            if let Some(x) = x {
+                after[i] = self.a.index.node_size[x as usize];
+            }
+            if let Some(b) = b {
+                before[i] = c.before.index.node_size[b as usize];
+            }
+            shown[i] = match scope {
+                None => true,
+                Some(_) if self.dirs[i] => true,
+                Some((on_before, l)) => {
+                    let (a, node) = if on_before { (&c.before, b) } else { (&self.a, x) };
+                    node.is_some_and(|node| {
+                        let e = a.index.current[node as usize];
+                        e != NONE && a.index.entries[e as usize].layer as usize == l
+                    })
+                }
+            };
+            change[i] = match (x, b) {
+                (Some(_), None) => Some(Change::Added),
+                (None, Some(_)) => Some(Change::Deleted),
+                _ if after[i] != before[i] => Some(Change::Modified),
+                _ => None,
+            };
+        }
+        (after, shown, change, before)
+    }
+
+    /// The tree as of the selected layer (`UpTo`) or only what the layer wrote (`Changes`).
+    /// Linear in the entries and nodes.
+    fn layer_view(&self) -> (Vec<u64>, Vec<bool>, Vec<Option<Change>>) {
         let ix = &self.a.index;
         let n = ix.paths.len();
         let l = self.layer as u16;
@@ -202,72 +503,126 @@ impl Model {
         if final_view {
             size[..n].copy_from_slice(&ix.node_size[..n]);
         }
-        // Filters apply to leaves; directories show when something below them does.
-        let cat = self.category;
-        let filter = self.filter.to_lowercase();
-        let glob = (filter.contains('*') || filter.contains('?'))
-            .then(|| globset::GlobBuilder::new(&filter).literal_separator(false).build().ok())
-            .flatten()
-            .map(|g| g.compile_matcher());
-        let filtering = cat.is_some() || !filter.is_empty() || self.changed_only;
-        if filtering {
-            for node in 1..n {
-                if !shown[node] || self.is_dir(node as NodeId) {
-                    continue;
+        (size, shown, change)
+    }
+
+    /// Keeps the leaves the filters let through, and the directories above them. Returns
+    /// whether any filter is on.
+    fn apply_filters(&mut self, shown: &mut [bool], change: &[Option<Change>]) -> bool {
+        let n = shown.len();
+        let matcher = if self.filter.is_empty() {
+            self.filter_error = None;
+            None
+        } else {
+            match PathMatch::parse(&self.filter) {
+                Ok(p) => {
+                    self.filter_error = None;
+                    Some(p)
                 }
-                let mut keep = true;
-                if let Some(c) = cat {
-                    keep &= self.a.classes.category[node] == c && ix.current[node] != NONE;
-                }
-                if self.changed_only {
-                    keep &= change[node].is_some();
-                }
-                if keep && !filter.is_empty() {
-                    let p = ix.paths.path(node as NodeId).to_lowercase();
-                    keep = match &glob {
-                        Some(g) => g.is_match(&p),
-                        None => p.contains(&filter),
-                    };
-                }
-                shown[node] = keep;
-            }
-            // Directories: shown only when a shown leaf is below (children have larger ids).
-            let mut has = vec![false; n];
-            for node in (1..n).rev() {
-                let leaf = !self.is_dir(node as NodeId);
-                if ((leaf && shown[node]) || has[node])
-                    && let Some(p) = ix.paths.parent(node as NodeId)
-                {
-                    has[p as usize] = true;
+                Err(e) => {
+                    self.filter_error = Some(e);
+                    None
                 }
             }
-            for node in 1..n {
-                if self.is_dir(node as NodeId) {
-                    shown[node] = has[node];
-                }
+        };
+        let filtering = self.category.is_some() || !self.filter.is_empty() || self.changed_only;
+        if !filtering {
+            return false;
+        }
+        let bad_pattern = self.filter_error.is_some();
+        for node in 1..n {
+            if !shown[node] || self.dirs[node] {
+                continue;
+            }
+            let mut keep = !bad_pattern;
+            if let Some(c) = self.category {
+                keep &= self.category_of(node as NodeId) == Some(c);
+            }
+            if self.changed_only {
+                keep &= change[node].is_some();
+            }
+            shown[node] = keep;
+        }
+        if let Some(p) = &matcher {
+            self.match_paths(p, shown);
+        }
+        // Directories: shown only when a shown leaf is below (children have larger ids).
+        let mut has = vec![false; n];
+        for node in (1..n).rev() {
+            if ((!self.dirs[node] && shown[node]) || has[node])
+                && let Some(p) = self.parent(node as NodeId)
+            {
+                has[p as usize] = true;
             }
         }
-        // Directory sizes: the sum of what is shown below them.
-        if !final_view || filtering {
-            for node in 1..n {
-                if !shown[node] || self.is_dir(node as NodeId) {
-                    size[node] = 0;
-                }
-            }
-            for node in (1..n).rev() {
-                if shown[node]
-                    && let Some(p) = ix.paths.parent(node as NodeId)
-                {
-                    size[p as usize] += size[node];
-                }
+        for node in 1..n {
+            if self.dirs[node] {
+                shown[node] = has[node];
             }
         }
-        shown[ROOT as usize] = true;
-        self.view_size = size;
-        self.view_shown = shown;
-        self.view_change = change;
-        let keep = self.selected_node();
-        self.rebuild_rows(keep);
+        true
+    }
+
+    /// Clears the shown leaves whose path does not match. A text without `/` can only match
+    /// inside one name, so it is decided per name and inherited down the tree; other patterns
+    /// match full paths, built once (lowercased) on first use and kept.
+    fn match_paths(&mut self, p: &PathMatch, shown: &mut [bool]) {
+        let n = shown.len();
+        if let PathMatch::Text(t) = p
+            && !t.contains('/')
+        {
+            let mut hit = vec![false; n];
+            let mut lower = String::new();
+            for node in 1..n {
+                let id = node as NodeId;
+                let inherited = self.parent(id).is_some_and(|p| hit[p as usize]);
+                hit[node] = inherited || {
+                    let name = self.name(id);
+                    if name.is_ascii() && !name.bytes().any(|b| b.is_ascii_uppercase()) {
+                        name.contains(t.as_str())
+                    } else {
+                        lower.clear();
+                        lower.extend(name.chars().flat_map(char::to_lowercase));
+                        lower.contains(t.as_str())
+                    }
+                };
+                if shown[node] && !self.dirs[node] && !hit[node] {
+                    shown[node] = false;
+                }
+            }
+            return;
+        }
+        if self.path_cache.as_ref().is_none_or(|c| c.start.len() != n) {
+            self.path_cache = PathCache::build(self, n);
+        }
+        let Some(cache) = self.path_cache.as_ref() else {
+            return self.match_paths_walking(p, shown);
+        };
+        for (node, keep) in shown.iter_mut().enumerate().skip(1) {
+            if *keep && !self.dirs[node] && !p.is_match(cache.path(node)) {
+                *keep = false;
+            }
+        }
+    }
+
+    /// The same without the cache: depth first with one path buffer.
+    fn match_paths_walking(&self, p: &PathMatch, shown: &mut [bool]) {
+        let mut buf = String::new();
+        let mut stack: Vec<(NodeId, usize)> = vec![(ROOT, 0)];
+        while let Some((node, len)) = stack.pop() {
+            buf.truncate(len);
+            if node != ROOT {
+                buf.push('/');
+                buf.extend(self.name(node).chars().flat_map(char::to_lowercase));
+            }
+            let i = node as usize;
+            if self.dirs[i] {
+                let here = buf.len();
+                stack.extend(self.children(node).into_iter().map(|c| (c, here)));
+            } else if shown[i] && !p.is_match(&buf) {
+                shown[i] = false;
+            }
+        }
     }
 
     /// Flattens the expanded part of the tree; only expanded directories are visited.
@@ -291,16 +646,26 @@ impl Model {
         self.fix_scroll();
     }
 
+    /// The size a node sorts by: its bytes, or in compare mode the size of its change.
+    pub fn sort_key(&self, n: NodeId) -> u64 {
+        let i = n as usize;
+        match self.view_before.get(i) {
+            Some(&b) => self.view_size[i].abs_diff(b),
+            None => self.view_size[i],
+        }
+    }
+
     fn sorted_children(&self, n: NodeId) -> Vec<NodeId> {
-        let ix = &self.a.index;
-        let mut kids: Vec<NodeId> = ix.paths.children(n).filter(|&c| self.view_shown[c as usize]).collect();
+        let mut kids: Vec<NodeId> =
+            self.children(n).into_iter().filter(|&c| self.view_shown[c as usize]).collect();
         match self.sort {
             Sort::Size => kids.sort_by(|a, b| {
-                self.view_size[*b as usize]
-                    .cmp(&self.view_size[*a as usize])
-                    .then_with(|| ix.paths.name(*a).cmp(ix.paths.name(*b)))
+                self.sort_key(*b)
+                    .cmp(&self.sort_key(*a))
+                    .then_with(|| self.view_size[*b as usize].cmp(&self.view_size[*a as usize]))
+                    .then_with(|| self.name(*a).cmp(self.name(*b)))
             }),
-            Sort::Name => kids.sort_by(|a, b| ix.paths.name(*a).cmp(ix.paths.name(*b))),
+            Sort::Name => kids.sort_by(|a, b| self.name(*a).cmp(self.name(*b))),
         }
         kids
     }
@@ -323,7 +688,7 @@ impl Model {
     }
 
     fn select_layer(&mut self, l: usize) {
-        let l = l.min(self.a.layers.len().saturating_sub(1));
+        let l = l.min(self.layer_count().saturating_sub(1));
         if l != self.layer {
             self.layer = l;
             self.recompute_view();
@@ -332,7 +697,13 @@ impl Model {
 
     /// The set of categories present, in order, for cycling the filter.
     fn categories_present(&self) -> Vec<Category> {
-        Category::ALL.into_iter().filter(|c| self.a.category(*c).files > 0).collect()
+        Category::ALL
+            .into_iter()
+            .filter(|c| {
+                self.a.category(*c).files > 0
+                    || self.cmp.as_ref().is_some_and(|x| x.before.category(*c).files > 0)
+            })
+            .collect()
     }
 }
 
@@ -362,7 +733,7 @@ pub fn update(m: &mut Model, msg: Msg) {
         }
         return;
     }
-    let layers = m.a.layers.len();
+    let layers = m.layer_count();
     match msg {
         Msg::Quit => m.quit = true,
         Msg::Escape => {
@@ -418,7 +789,7 @@ pub fn update(m: &mut Model, msg: Msg) {
                     }
                     m.rebuild_rows(Some(n));
                 } else if msg == Msg::Collapse
-                    && let Some(p) = m.a.index.paths.parent(n).filter(|&p| p != ROOT)
+                    && let Some(p) = m.parent(n).filter(|&p| p != ROOT)
                 {
                     // Left on a file goes to its directory.
                     m.rebuild_rows(Some(p));
@@ -427,7 +798,7 @@ pub fn update(m: &mut Model, msg: Msg) {
         }
         Msg::ExpandAll => {
             // Everything shown; bounded work per shown directory.
-            for node in 0..m.a.index.paths.len() as NodeId {
+            for node in 0..m.node_count() as NodeId {
                 if m.view_shown[node as usize] && m.is_dir(node) {
                     m.expanded.insert(node);
                 }
@@ -441,16 +812,16 @@ pub fn update(m: &mut Model, msg: Msg) {
             m.rebuild_rows(None);
         }
         Msg::Largest => {
-            // Open the path to the largest shown file and select it.
-            let ix = &m.a.index;
-            let best = (1..ix.paths.len())
+            // Open the path to the largest shown file (the largest change in compare mode)
+            // and select it.
+            let best = (1..m.node_count())
                 .filter(|&n| m.view_shown[n] && !m.is_dir(n as NodeId))
-                .max_by_key(|&n| (m.view_size[n], std::cmp::Reverse(n)));
+                .max_by_key(|&n| (m.sort_key(n as NodeId), std::cmp::Reverse(n)));
             if let Some(b) = best {
-                let mut p = ix.paths.parent(b as NodeId);
+                let mut p = m.parent(b as NodeId);
                 while let Some(d) = p {
                     m.expanded.insert(d);
-                    p = ix.paths.parent(d);
+                    p = m.parent(d);
                 }
                 m.focus = Pane::Tree;
                 m.rebuild_rows(Some(b as NodeId));

@@ -18,10 +18,20 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model) {
         title.push_str(&format!("· {c} "));
     }
     if m.changed_only {
-        title.push_str(&format!("· changed in layer {} ", m.layer));
+        if m.cmp.is_some() {
+            title.push_str("· changed ");
+        } else {
+            title.push_str(&format!("· changed in layer {} ", m.layer));
+        }
     }
     if !m.filter.is_empty() {
         title.push_str(&format!("· /{} ", m.filter));
+    }
+    if let Some(e) = &m.filter_error {
+        title.push_str(&format!("· {e} "));
+    }
+    if m.cmp.is_some() {
+        title = format!(" Changes{}", &title[" Files".len()..]);
     }
     let block =
         Block::default().borders(Borders::ALL).border_style(focus_style(m.focus == Pane::Tree)).title(title);
@@ -29,7 +39,6 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model) {
     let height = inner.height as usize;
     let width = inner.width as usize;
     let mut lines = Vec::with_capacity(height);
-    let ix = &m.a.index;
     for (i, row) in m.rows.iter().enumerate().skip(m.scroll).take(height) {
         let n = row.node as usize;
         let dir = m.is_dir(row.node);
@@ -40,15 +49,26 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model) {
             _ => Span::raw(" "),
         };
         let fold = if dir { if m.expanded.contains(&row.node) { "▾ " } else { "▸ " } } else { "  " };
-        let cat = m.a.classes.category[n];
-        let name_style = if dir {
-            Style::default().add_modifier(Modifier::BOLD)
-        } else {
-            Style::default().fg(category_color(cat))
+        let name_style = match m.category_of(row.node) {
+            Some(cat) if !dir => Style::default().fg(category_color(cat)),
+            _ => Style::default().add_modifier(Modifier::BOLD),
         };
-        let size_text = format!("{:>9} ", size(m.view_size[n]));
+        let size_text = match m.view_before.get(n) {
+            // Compare mode: the change, then what AFTER holds.
+            Some(&before) => {
+                let after = m.view_size[n];
+                let delta = if after >= before {
+                    format!("+{}", size(after - before))
+                } else {
+                    format!("-{}", size(before - after))
+                };
+                let delta = if after == before { "=".to_string() } else { delta };
+                format!("{delta:>10} {:>9} ", size(after))
+            }
+            None => format!("{:>9} ", size(m.view_size[n])),
+        };
         let indent = "  ".repeat(row.depth as usize);
-        let mut name = format!("{indent}{fold}{}", ix.paths.name(row.node));
+        let mut name = format!("{indent}{fold}{}", m.name(row.node));
         let used = 2 + size_text.chars().count();
         let room = width.saturating_sub(used);
         if name.chars().count() > room {
