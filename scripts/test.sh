@@ -11,6 +11,7 @@ missing=()
 command -v xmllint >/dev/null || missing+=(libxml2-utils)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v tmux >/dev/null || missing+=(tmux) # the TUI's end-to-end test
+command -v htpasswd >/dev/null || missing+=(apache2-utils) # the registry auth test
 if [ ${#missing[@]} -gt 0 ]; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -26,4 +27,6 @@ cargo test
 
 # WEIGH_REAL_IMAGES points at images built earlier; by default they are built (or reused) now.
 images=${WEIGH_REAL_IMAGES:-$(scripts/real-images.sh | tail -n 1)}
-WEIGH_REAL_IMAGES="$images" cargo test --test real_images --test compare -- --include-ignored
+# The remote-source tests start (and stop) their own registry and dockerd; real-images.sh has
+# installed docker-registry, skopeo and docker.io.
+WEIGH_REAL_IMAGES="$images" cargo test --test real_images --test compare --test remote -- --include-ignored

@@ -184,8 +184,30 @@ fn usage_errors_are_one_line() {
 
 #[test]
 fn unsupported_transport_is_clear() {
-    let e = fails("docker-daemon:app:latest");
+    let e = fails("containers-storage:app:latest");
     assert!(e.contains("not supported"), "{e}");
+}
+
+#[test]
+fn remote_sources_fail_with_one_clear_line() {
+    // No engine at DOCKER_HOST.
+    let out = weigh()
+        .env("DOCKER_HOST", "unix:///nonexistent-weigh/docker.sock")
+        .args(["inspect", "docker-daemon:app:latest"])
+        .output()
+        .unwrap();
+    let e = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{e}");
+    assert!(e.contains("no Docker engine answers") && e.lines().count() == 1, "{e}");
+    // Not a reference; nothing listening on a loopback port.
+    let e = fails("docker://Not A Reference");
+    assert!(e.contains("not a valid image reference"), "{e}");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let e = fails(&format!("docker://127.0.0.1:{port}/team/app:1"));
+    assert!(e.contains("cannot connect") && e.contains("team/app"), "{e}");
+    // A missing file is still a missing file, not a registry reference.
+    let e = fails("missing-image.tar");
+    assert!(e.contains("no such file"), "{e}");
 }
 
 #[test]

@@ -25,7 +25,8 @@ pub enum Format {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Image: docker-archive:FILE[:NAME:TAG], oci:DIR[:TAG], oci-archive:FILE[:TAG], or a path.
+    /// Image: docker-archive:FILE[:NAME:TAG], oci:DIR[:TAG], oci-archive:FILE[:TAG],
+    /// docker://REF, docker-daemon:REF, or a path.
     pub image: String,
     /// Budget file (its [budget] table); default: weigh.toml in the current directory, else
     /// dive's .dive-ci there.

@@ -23,7 +23,8 @@ pub enum Format {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Image: docker-archive:FILE[:NAME:TAG], oci:DIR[:TAG], oci-archive:FILE[:TAG], or a path.
+    /// Image: docker-archive:FILE[:NAME:TAG], oci:DIR[:TAG], oci-archive:FILE[:TAG],
+    /// docker://REF, docker-daemon:REF, or a path.
     pub image: String,
     /// Platform to pick from a multi-platform index, os/arch[/variant]; default: this machine's.
     #[arg(long, value_parser = parse_platform)]
@@ -34,6 +35,10 @@ pub struct Args {
     /// Length of the largest-directories, largest-files, waste and duplicates lists.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Only the layers and their history, from the manifest and config: no layer is read
+    /// (nor, from a registry, downloaded).
+    #[arg(long)]
+    pub layers_only: bool,
     #[command(flatten)]
     pub attribution: AttributionArgs,
 }
@@ -113,7 +118,87 @@ pub fn analyze_with(
     Ok(Analysis::new(&image, index, history, layers, &rules))
 }
 
+/// One layer as the manifest and config describe it.
+#[derive(serde::Serialize)]
+struct LayerLine {
+    index: usize,
+    digest: Option<String>,
+    diff_id: Option<String>,
+    media_type: Option<String>,
+    compressed_bytes: Option<u64>,
+    #[serde(flatten)]
+    attribution: crate::attribute::Attribution,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<crate::attribute::HistoryInfo>,
+}
+
+/// `--layers-only`: the layers from the manifest and config, without reading any blob.
+fn layers_only(args: &Args) -> anyhow::Result<String> {
+    let opts = OpenOptions { platform: args.platform.clone() };
+    let image = Image::open(&args.image, &opts).with_context(|| args.image.clone())?;
+    let dockerfile = match &args.attribution.dockerfile {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+            Some(Dockerfile::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?)
+        }
+        None => None,
+    };
+    let history = pair_history(&image.config, image.layers.len());
+    let target = args.attribution.target.as_deref();
+    let attributions = attribute(&history, dockerfile.as_ref().map(|d| (d, target)), None)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.image))?;
+    let lines: Vec<LayerLine> = image
+        .layers
+        .iter()
+        .zip(attributions)
+        .zip(history)
+        .enumerate()
+        .map(|(index, ((l, attribution), history))| LayerLine {
+            index,
+            digest: l.digest.as_ref().map(ToString::to_string),
+            diff_id: l.diff_id.as_ref().map(ToString::to_string),
+            media_type: l.media_type.clone(),
+            compressed_bytes: l.declared_size,
+            attribution,
+            history,
+        })
+        .collect();
+    Ok(match args.format {
+        Format::Json => {
+            let doc = serde_json::json!({"image": image.id, "layers": lines});
+            serde_json::to_string_pretty(&doc)? + "\n"
+        }
+        Format::Text => {
+            let mut t = format!("{}\n\n  #  COMPRESSED  STAGE         COMMAND\n", image.id.reference);
+            for l in &lines {
+                let cmd = l.history.as_ref().and_then(|h| h.created_by.as_deref()).unwrap_or("");
+                let stage = l.attribution.stage.as_deref().unwrap_or(if l.attribution.base_image {
+                    "base image"
+                } else {
+                    "-"
+                });
+                t.push_str(&format!(
+                    "{:>3}  {:>10}  {:<12}  {}\n",
+                    l.index,
+                    l.compressed_bytes.map(report::size).unwrap_or_else(|| "-".into()),
+                    report::printable(stage),
+                    report::printable(&crate::attribute::short_command(cmd, 100)),
+                ));
+            }
+            t
+        }
+    })
+}
+
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<ExitCode> {
+    if args.layers_only {
+        let text = layers_only(&args)?;
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("writing the report"),
+            _ => Ok(ExitCode::SUCCESS),
+        };
+    }
     let analysis = analyze(&args.image, args.platform, &args.attribution, quiet)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -26,6 +26,19 @@ pub struct Cli {
     /// No progress bars.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Registry user for docker:// images (default: the docker CLI's config.json and
+    /// credential helpers); the password is read from stdin with --password-stdin.
+    #[arg(long, global = true, value_name = "USER", requires = "password_stdin")]
+    pub username: Option<String>,
+    /// Read the registry password (or token) from stdin.
+    #[arg(long, global = true, requires = "username")]
+    pub password_stdin: bool,
+    /// A registry (HOST or HOST:PORT) reached over plain HTTP; loopback registries always are.
+    #[arg(long, global = true, value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
+    /// Seconds a registry request may wait to connect or between reads before it is retried.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 60)]
+    pub registry_timeout: u64,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -99,6 +112,20 @@ where
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let password = if cli.password_stdin {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| anyhow::anyhow!("reading the password from stdin: {e}"))?;
+        Some(text.trim_end_matches(['\r', '\n']).to_string())
+    } else {
+        None
+    };
+    crate::source::registry::configure(crate::source::registry::RegistryOptions {
+        username: cli.username.clone(),
+        password,
+        insecure: cli.insecure_registry.clone(),
+        timeout: Some(std::time::Duration::from_secs(cli.registry_timeout.max(1))),
+    });
     match cli.command {
         Command::Inspect(args) => inspect::run(args, cli.quiet),
         Command::Check(args) => check::run(args, cli.quiet),

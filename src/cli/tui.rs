@@ -8,7 +8,8 @@ use crate::tui::model::Model;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Image: docker-archive:FILE[:NAME:TAG], oci:DIR[:TAG], oci-archive:FILE[:TAG], or a path.
+    /// Image: docker-archive:FILE[:NAME:TAG], oci:DIR[:TAG], oci-archive:FILE[:TAG],
+    /// docker://REF, docker-daemon:REF, or a path.
     pub image: String,
     /// A second image: compare mode, IMAGE before and this one after.
     pub after: Option<String>,

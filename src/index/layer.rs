@@ -105,8 +105,11 @@ pub fn read_layer(index: usize, stream: LayerStream, opts: &ReadOptions) -> Resu
     let stream = archive.into_inner();
     match outcome {
         Ok(()) => {}
-        Err(ReadError::Io(context, e)) => return Err(stream.error(&context, &e)),
-        Err(ReadError::Entry(message)) => return Err(layer_error(index, &stream, message)),
+        Err(ReadError::Io(context, e)) => return Err(stream.fail(&context, &e)),
+        Err(ReadError::Entry(message)) => {
+            let e = layer_error(index, &stream, message);
+            return Err(stream.fail_because(e));
+        }
     }
     let totals = stream.finish()?;
     layer.blob_bytes = totals.blob_bytes;

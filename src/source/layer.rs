@@ -182,29 +182,78 @@ impl LayerStream {
         SourceError::Layer { index: self.index, digest: self.label.clone(), message }
     }
 
+    /// The error for a read that failed: when the blob itself is not the one the manifest
+    /// names, that is the cause (a wrong or tampered blob usually breaks the decoder first),
+    /// so the rest of the blob is read and hashed, and a digest mismatch is reported instead.
+    pub fn fail(self, context: &str, e: &io::Error) -> SourceError {
+        let decoding = self.error(context, e);
+        self.fail_because(decoding)
+    }
+
+    /// [`LayerStream::fail`] for an error already described.
+    pub fn fail_because(self, decoding: SourceError) -> SourceError {
+        let Verify::Blob(expected) = &self.verify else {
+            return decoding;
+        };
+        let (decoder, _) = self.inner.into_parts();
+        let got = match self.background {
+            Some(h) => h.join().ok().flatten(),
+            None => match decoder.into_raw().finish() {
+                Ok((_, d)) => d,
+                // A source that checks digests itself (a registry download) says so in its error.
+                Err(e) if e.to_string().contains("digest mismatch") => {
+                    return SourceError::Layer {
+                        index: self.index,
+                        digest: self.label,
+                        message: e.to_string(),
+                    };
+                }
+                Err(_) => None,
+            },
+        };
+        match got {
+            Some(g) if &g != expected => SourceError::Layer {
+                index: self.index,
+                digest: self.label,
+                message: format!(
+                    "digest mismatch: blob hashes to {g}, expected {expected} (corrupt or tampered layer)"
+                ),
+            },
+            _ => decoding,
+        }
+    }
+
     /// Drains the stream and checks the digest.
-    pub fn finish(self) -> Result<LayerTotals, SourceError> {
+    pub fn finish(mut self) -> Result<LayerTotals, SourceError> {
         let index = self.index;
         let label = self.label.clone();
         let err = |message: String| SourceError::Layer { index, digest: label.clone(), message };
         let compression = self.compression;
-        let mut inner = self.inner;
-        if let Err(e) = io::copy(&mut inner, &mut io::sink()) {
+        if let Err(e) = io::copy(&mut self.inner, &mut io::sink()) {
             let what = match compression {
                 Compression::Gzip => "gzip stream",
                 Compression::Zstd => "zstd stream",
                 Compression::None => "blob",
             };
-            return Err(err(if e.kind() == io::ErrorKind::UnexpectedEof {
+            let decoding = err(if e.kind() == io::ErrorKind::UnexpectedEof {
                 format!("{what} ends early (truncated blob)")
             } else {
                 format!("corrupt {what}: {e}")
-            }));
+            });
+            return Err(self.fail_because(decoding));
         }
+        let inner = self.inner;
+        // A download's own digest check reports through a read error.
+        let raw_err = |e: io::Error| {
+            if e.to_string().contains("digest mismatch") {
+                err(e.to_string())
+            } else {
+                err(format!("cannot read blob: {e}"))
+            }
+        };
         let tar_bytes = inner.count();
         let (decoder, diff) = inner.into_parts();
-        let (blob_bytes, blob_digest) =
-            decoder.into_raw().finish().map_err(|e| err(format!("cannot read blob: {e}")))?;
+        let (blob_bytes, blob_digest) = decoder.into_raw().finish().map_err(raw_err)?;
         if let Some(declared) = self.declared_size
             && declared != blob_bytes
         {

@@ -1,11 +1,13 @@
 //! Image sources: references, manifests, platform selection, configs, and each layer blob
 //! opened as a verified, decompressed byte stream.
 
+mod daemon;
 pub mod digest;
 mod docker_archive;
 mod layer;
 mod oci;
 pub mod platform;
+pub mod registry;
 pub mod store;
 
 use std::io;
@@ -34,6 +36,8 @@ pub enum SourceError {
     Selection(String),
     #[error("{0}")]
     Unsupported(String),
+    #[error("{0}")]
+    Registry(String),
     #[error("layer {index} ({digest}): {message}")]
     Layer { index: usize, digest: String, message: String },
 }
@@ -44,6 +48,10 @@ pub enum Transport {
     DockerArchive,
     Oci,
     OciArchive,
+    /// `docker://`: an OCI distribution registry.
+    #[serde(rename = "docker")]
+    Registry,
+    DockerDaemon,
 }
 
 /// A parsed image reference: `TRANSPORT:PATH[:SELECTOR]` or a bare path to sniff.
@@ -71,13 +79,35 @@ impl Reference {
                 return Ok(Reference { transport: Some(transport), path, selector });
             }
         }
-        for prefix in ["docker://", "docker-daemon:", "containers-storage:", "dir:"] {
+        if let Some(rest) = s.strip_prefix("docker://") {
+            return Ok(Reference {
+                transport: Some(Transport::Registry),
+                path: PathBuf::new(),
+                selector: Some(rest.to_string()),
+            });
+        }
+        if let Some(rest) = s.strip_prefix("docker-daemon:") {
+            return Ok(Reference {
+                transport: Some(Transport::DockerDaemon),
+                path: PathBuf::new(),
+                selector: Some(rest.to_string()),
+            });
+        }
+        for prefix in ["containers-storage:", "dir:"] {
             if s.starts_with(prefix) {
                 return Err(SourceError::Unsupported(format!(
-                    "{s}: the {} transport is not supported yet (use docker-archive:, oci: or oci-archive:)",
+                    "{s}: the {} transport is not supported (use docker://, docker-daemon:, docker-archive:, oci: or oci-archive:)",
                     prefix.trim_end_matches(['/', ':'])
                 )));
             }
+        }
+        // A registry reference written without `docker://`, when it is not a path.
+        if !Path::new(s).exists() && registry::looks_like_reference(s) {
+            return Ok(Reference {
+                transport: Some(Transport::Registry),
+                path: PathBuf::new(),
+                selector: Some(s.to_string()),
+            });
         }
         let (path, selector) = split_selector(s);
         Ok(Reference { transport: None, path, selector })
@@ -195,6 +225,19 @@ pub struct Image {
 impl Image {
     pub fn open(reference: &str, opts: &OpenOptions) -> Result<Image, SourceError> {
         let r = Reference::parse(reference)?;
+        let remote = match (r.transport, r.selector.as_deref()) {
+            (Some(Transport::Registry), Some(name)) => Some(registry::open(name, opts)?),
+            (Some(Transport::DockerDaemon), Some(name)) => Some(daemon::open(name, opts)?),
+            (Some(Transport::Registry | Transport::DockerDaemon), None) => {
+                return Err(SourceError::NotFound("no image name after the transport".into()));
+            }
+            _ => None,
+        };
+        if let Some(mut image) = remote {
+            image.id.reference = reference.to_string();
+            image.id.transport = r.transport.unwrap_or(Transport::Registry);
+            return Ok(image);
+        }
         let transport = match r.transport {
             Some(t) => t,
             None => sniff(&r.path)?,
@@ -210,6 +253,7 @@ impl Image {
         let mut image = match transport {
             Transport::DockerArchive => docker_archive::open(store, r.selector.as_deref(), opts)?,
             Transport::Oci | Transport::OciArchive => oci::open(store, r.selector.as_deref(), opts)?,
+            Transport::Registry | Transport::DockerDaemon => unreachable!("opened above"),
         };
         image.id.reference = reference.to_string();
         image.id.transport = transport;
@@ -233,9 +277,13 @@ impl Image {
                 other => other.to_string(),
             },
         })?;
-        // Stores are files, so a second reader of the same blob is cheap: it lets the digest be
-        // computed on another core while this one decodes.
-        let second = self.store.open(&layer.location).ok().map(|(r, _)| r);
+        // When the store is files, a second reader of the same blob is cheap: it lets the digest
+        // be computed on another core while this one decodes.
+        let second = if self.store.cheap_reopen() {
+            self.store.open(&layer.location).ok().map(|(r, _)| r)
+        } else {
+            None
+        };
         LayerStream::new(index, layer, reader, size, second, progress)
     }
 

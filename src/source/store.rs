@@ -59,6 +59,11 @@ pub trait Store: Send + Sync {
     /// Human description used in error messages.
     fn describe(&self) -> String;
 
+    /// Whether opening a member again costs little (a file, not a download).
+    fn cheap_reopen(&self) -> bool {
+        true
+    }
+
     fn read_small(&self, name: &str) -> Result<Vec<u8>, SourceError> {
         let (r, size) = self.open(name)?;
         if size > MAX_METADATA_BYTES {
@@ -148,6 +153,8 @@ struct Member {
 pub struct TarStore {
     path: PathBuf,
     members: HashMap<String, Member>,
+    /// A spooled download this store owns: the file is removed when the store is dropped.
+    _spool: Option<tempfile::TempPath>,
 }
 
 impl TarStore {
@@ -204,7 +211,14 @@ impl TarStore {
         if members.is_empty() {
             return Err(SourceError::Malformed("an empty tar archive".into()));
         }
-        Ok(TarStore { path: path.to_path_buf(), members })
+        Ok(TarStore { path: path.to_path_buf(), members, _spool: None })
+    }
+
+    /// A store over a temporary file, removed when the store is dropped.
+    pub fn from_spool(spool: tempfile::TempPath) -> Result<Self, SourceError> {
+        let mut store = TarStore::open(&spool)?;
+        store._spool = Some(spool);
+        Ok(store)
     }
 }
 

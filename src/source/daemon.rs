@@ -1,0 +1,125 @@
+//! `docker-daemon:REF`: an image in a local Docker engine (or Podman's Docker-compatible
+//! socket), exported through the engine API's `GET /images/{name}/get`.
+//!
+//! The export is a `docker save` tar whose `manifest.json` comes after the layers (the engine
+//! writes members in name order), so nothing can be attributed before the whole stream has
+//! passed. The stream is therefore spooled to a temporary file, removed when the image is
+//! dropped, and read from there like a docker-archive.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::store::{Store, TarStore};
+use super::{Image, OpenOptions, SourceError};
+
+enum Endpoint {
+    Unix(String),
+    Tcp(String),
+}
+
+fn endpoint() -> Result<Endpoint, SourceError> {
+    let host = std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty());
+    let host = host.as_deref().unwrap_or("unix:///var/run/docker.sock");
+    if let Some(path) = host.strip_prefix("unix://") {
+        return Ok(Endpoint::Unix(path.to_string()));
+    }
+    if let Some(addr) = host.strip_prefix("tcp://").or_else(|| host.strip_prefix("http://")) {
+        return Ok(Endpoint::Tcp(addr.trim_end_matches('/').to_string()));
+    }
+    Err(SourceError::Unsupported(format!(
+        "DOCKER_HOST={host}: only unix:// and tcp:// (without TLS) engines are supported"
+    )))
+}
+
+trait Conn: Read + Write + Send {}
+impl<T: Read + Write + Send> Conn for T {}
+
+fn connect(e: &Endpoint) -> io::Result<Box<dyn Conn>> {
+    match e {
+        #[cfg(unix)]
+        Endpoint::Unix(path) => Ok(Box::new(std::os::unix::net::UnixStream::connect(path)?)),
+        #[cfg(not(unix))]
+        Endpoint::Unix(_) => Err(io::Error::other("unix sockets are not available here")),
+        Endpoint::Tcp(addr) => {
+            let s = std::net::TcpStream::connect(addr)?;
+            s.set_read_timeout(Some(Duration::from_secs(300)))?;
+            Ok(Box::new(s))
+        }
+    }
+}
+
+fn describe(e: &Endpoint) -> String {
+    match e {
+        Endpoint::Unix(p) => format!("unix://{p}"),
+        Endpoint::Tcp(a) => format!("tcp://{a}"),
+    }
+}
+
+/// Percent-encodes what may not appear in a path segment; `/` and `:` stay, as the engine's
+/// router takes image names with them.
+fn encode(name: &str) -> String {
+    let mut out = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"/:._-@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+pub(super) fn open(name: &str, opts: &OpenOptions) -> Result<Image, SourceError> {
+    let ep = endpoint()?;
+    let mut conn = connect(&ep).map_err(|e| {
+        SourceError::NotFound(format!(
+            "no Docker engine answers at {} ({e}): start one, or point DOCKER_HOST at it",
+            describe(&ep)
+        ))
+    })?;
+    // HTTP/1.0: the engine then sends the body as is and closes the connection at its end,
+    // so there is no chunked encoding to undo.
+    let request =
+        format!("GET /images/{}/get HTTP/1.0\r\nHost: docker\r\nUser-Agent: weigh\r\n\r\n", encode(name));
+    let io_err =
+        |e: io::Error| SourceError::Io { what: format!("the Docker engine at {}", describe(&ep)), source: e };
+    conn.write_all(request.as_bytes()).map_err(io_err)?;
+    let mut r = BufReader::with_capacity(1 << 20, conn);
+    let mut status = String::new();
+    r.read_line(&mut status).map_err(io_err)?;
+    let code: u16 = status.split_whitespace().nth(1).and_then(|c| c.parse().ok()).ok_or_else(|| {
+        SourceError::Malformed(format!("{} did not answer HTTP: {:?}", describe(&ep), status.trim()))
+    })?;
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).map_err(io_err)? == 0 || line.trim().is_empty() {
+            break;
+        }
+    }
+    if code != 200 {
+        let mut body = String::new();
+        let _ = r.by_ref().take(64 * 1024).read_to_string(&mut body);
+        let message = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("message")?.as_str().map(str::to_string))
+            .unwrap_or_else(|| body.trim().to_string());
+        let message: String = message.split_whitespace().collect::<Vec<_>>().join(" ");
+        return Err(if code == 404 {
+            SourceError::NotFound(format!("the Docker engine has no image {name}: {message}"))
+        } else {
+            SourceError::Registry(format!("the Docker engine answered HTTP {code} for {name}: {message}"))
+        });
+    }
+    let tmp_err = |e: io::Error| SourceError::Io { what: "a temporary file".into(), source: e };
+    let mut spool = tempfile::Builder::new().prefix("weigh-export-").tempfile().map_err(tmp_err)?;
+    io::copy(&mut r, spool.as_file_mut()).map_err(io_err)?;
+    spool.as_file_mut().flush().map_err(tmp_err)?;
+    let store: Arc<dyn Store> = Arc::new(TarStore::from_spool(spool.into_temp_path())?);
+    if !store.exists("manifest.json") {
+        return Err(SourceError::Malformed(format!(
+            "the Docker engine's export of {name} has no manifest.json (truncated?)"
+        )));
+    }
+    super::docker_archive::open(store, None, opts)
+}
