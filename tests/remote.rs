@@ -438,6 +438,22 @@ fn registry_faults_are_retried_or_reported_naming_the_layer() {
         assert!(err.contains("layer 2") && err.contains(&blob[7..19]), "names the layer: {err}");
         assert!(err.contains("digest mismatch"), "{err}");
     }
+    // With the layer's index cached (from a direct pull), the hung blob is not asked for.
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().to_str().unwrap();
+    let direct = format!("docker://127.0.0.1:{}/app:latest", reg.port);
+    let out = weigh(&["inspect", "-q", "--cache-dir", cache_dir, &direct], &[], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let proxy = Proxy::start(reg.port, blob.clone(), Fault::Hang);
+    let reference = format!("docker://127.0.0.1:{}/app:latest", proxy.port);
+    let out = weigh(&["inspect", "-q", "--format", "json", "--cache-dir", cache_dir, &reference], &[], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let image = v["image"].as_object_mut().unwrap();
+    image.remove("reference");
+    image.remove("transport");
+    assert_same(&v, &local, "cached");
+
     // The layer view needs the manifest and config only: the hung blob is never asked for.
     let proxy = Proxy::start(reg.port, blob.clone(), Fault::Hang);
     let started = Instant::now();

@@ -39,6 +39,10 @@ pub struct Cli {
     /// Seconds a registry request may wait to connect or between reads before it is retried.
     #[arg(long, global = true, value_name = "SECS", default_value_t = 60)]
     pub registry_timeout: u64,
+    /// Keep each layer's index here, by diff_id, and reuse it: shared layers (a second run,
+    /// two images on one base) are not read or downloaded again.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cache_dir: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -120,6 +124,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
+    if let Some(dir) = &cli.cache_dir {
+        crate::index::cache::configure(dir.clone());
+    }
     crate::source::registry::configure(crate::source::registry::RegistryOptions {
         username: cli.username.clone(),
         password,

@@ -3,7 +3,7 @@
 
 use std::io::{self, Read};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::paths::clean_path;
@@ -13,7 +13,7 @@ use crate::source::{Compression, LayerStream, SourceError};
 /// 2^50 bytes (1 PiB): larger entries are refused.
 const MAX_FILE_SIZE: u64 = 1 << 50;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     File,
@@ -35,13 +35,13 @@ impl Kind {
 }
 
 /// A span of `RawLayer::text`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Span {
     start: u32,
     len: u32,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RawEntry {
     pub path: Span,
     pub link: Option<Span>,
@@ -58,7 +58,7 @@ pub struct RawEntry {
     pub offset: u64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct RawLayer {
     text: String,
     pub entries: Vec<RawEntry>,
@@ -69,6 +69,9 @@ pub struct RawLayer {
     pub compression: Option<Compression>,
     /// Content hashes were left for later (the tar can be read again at `offset`).
     pub hashes_deferred: bool,
+    /// The digests the stream was checked against (not kept in the cache).
+    #[serde(skip)]
+    pub checked: Option<crate::source::Checked>,
 }
 
 impl RawLayer {
@@ -111,9 +114,10 @@ pub fn read_layer(index: usize, stream: LayerStream, opts: &ReadOptions) -> Resu
             return Err(stream.fail_because(e));
         }
     }
-    let totals = stream.finish()?;
+    let (totals, checked) = stream.finish_checked()?;
     layer.blob_bytes = totals.blob_bytes;
     layer.tar_bytes = totals.tar_bytes;
+    layer.checked = Some(checked);
     Ok(layer)
 }
 

@@ -1,6 +1,7 @@
 //! Streams every layer into entries and merges them, in layer order, into the final tree: for
 //! every path, which layer last wrote it; for every hidden copy, which layer hid it and how.
 
+pub mod cache;
 pub mod layer;
 pub mod paths;
 
@@ -111,11 +112,43 @@ pub struct IndexOptions {
     pub hash_contents: bool,
     /// Which files' contents to keep (see [`Index::content`]).
     pub capture: fn(&str) -> bool,
+    /// Where layer indexes are kept by diff_id; default: `--cache-dir`, else none.
+    pub cache: Option<&'static std::path::Path>,
 }
 
 impl Default for IndexOptions {
     fn default() -> Self {
-        IndexOptions { hash_contents: true, capture: is_metadata }
+        IndexOptions { hash_contents: true, capture: is_metadata, cache: None }
+    }
+}
+
+/// Reads layer `i`, or takes its index from the cache. A cached index read from another blob
+/// of the same content (another compression) takes this blob's size and compression.
+fn read_cached(
+    image: &Image,
+    i: usize,
+    opts: &ReadOptions,
+    cache: Option<&std::path::Path>,
+    progress: &dyn Progress,
+) -> Result<RawLayer, SourceError> {
+    let layer = &image.layers[i];
+    let key = cache.zip(layer.diff_id.as_ref());
+    if let Some((dir, id)) = key
+        && let Some((mut raw, blob)) = cache::load(dir, id, opts)
+    {
+        if blob != layer.digest.as_ref().map(ToString::to_string) {
+            raw.blob_bytes = image.blob_size(i).unwrap_or(raw.blob_bytes);
+            raw.compression = crate::source::layer_compression(layer);
+        }
+        progress.done(i);
+        return Ok(raw);
+    }
+    let advance = progress.start(i, image.blob_size(i));
+    let raw = image.open_layer_with(i, advance, key.is_some()).and_then(|s| read_layer(i, s, opts));
+    progress.done(i);
+    match (raw, key) {
+        (Ok(raw), Some((dir, id))) => Ok(cache::store(dir, id, opts, raw)),
+        (raw, _) => raw,
     }
 }
 
@@ -184,6 +217,7 @@ impl Index {
             return Err(SourceError::Unsupported(format!("{n} layers is more than weigh handles")));
         }
         let read_opts = ReadOptions { hash_contents: opts.hash_contents, capture: opts.capture };
+        let cache = opts.cache.or_else(cache::configured);
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(image.blob_size(i).unwrap_or(0)));
         let workers = std::thread::available_parallelism().map_or(2, |p| p.get()).clamp(1, n.max(1));
@@ -194,12 +228,11 @@ impl Index {
             for _ in 0..workers {
                 let tx = tx.clone();
                 let (order, next, failed, read_opts) = (&order, &next, &failed, &read_opts);
+                let cache = cache;
                 scope.spawn(move || {
                     while !failed.load(Ordering::Relaxed) {
                         let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
-                        let advance = progress.start(i, image.blob_size(i));
-                        let raw = image.open_layer(i, advance).and_then(|s| read_layer(i, s, read_opts));
-                        progress.done(i);
+                        let raw = read_cached(image, i, read_opts, cache, progress);
                         if raw.is_err() {
                             failed.store(true, Ordering::Relaxed);
                         }

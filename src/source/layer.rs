@@ -9,7 +9,7 @@ use super::digest::{Algorithm, Digest, HashingReader};
 use super::store::ReadSeek;
 use super::{LayerSource, SourceError, Verify};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     None,
@@ -77,6 +77,14 @@ pub struct LayerTotals {
     pub tar_bytes: u64,
 }
 
+/// What the stream was checked against, for callers that keep results by diff_id.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub blob: Option<Digest>,
+    /// The digest of the uncompressed tar, when it was computed.
+    pub diff_id: Option<Digest>,
+}
+
 impl LayerStream {
     pub(super) fn new(
         index: usize,
@@ -85,6 +93,7 @@ impl LayerStream {
         size: u64,
         second: Option<Box<dyn ReadSeek>>,
         progress: Option<Box<dyn FnMut(u64) + Send>>,
+        want_diff_id: bool,
     ) -> Result<LayerStream, SourceError> {
         let label = layer.display_digest();
         let err = |message: String| SourceError::Layer { index, digest: label.clone(), message };
@@ -135,6 +144,15 @@ impl LayerStream {
         if background.is_some() {
             buffered.get_mut().stop_hashing();
         }
+        // The uncompressed digest, also when nothing requires it (a cache keyed by diff_id
+        // may only trust what it saw).
+        let diff_algo = match (diff_algo, &background, &layer.verify) {
+            (None, Some(_), Verify::DiffId(_)) => None, // the background hash is the diff_id
+            (None, _, _) if want_diff_id => {
+                Some(layer.diff_id.as_ref().map_or(Algorithm::Sha256, |d| d.algorithm))
+            }
+            (a, _, _) => a,
+        };
         let decoder = match compression {
             Compression::None => Decoder::Plain(buffered),
             Compression::Gzip => Decoder::Gzip(Box::new(MultiGzDecoder::new(buffered))),
@@ -224,7 +242,12 @@ impl LayerStream {
     }
 
     /// Drains the stream and checks the digest.
-    pub fn finish(mut self) -> Result<LayerTotals, SourceError> {
+    pub fn finish(self) -> Result<LayerTotals, SourceError> {
+        self.finish_checked().map(|(t, _)| t)
+    }
+
+    /// [`LayerStream::finish`], also returning the digests computed.
+    pub fn finish_checked(mut self) -> Result<(LayerTotals, Checked), SourceError> {
         let index = self.index;
         let label = self.label.clone();
         let err = |message: String| SourceError::Layer { index, digest: label.clone(), message };
@@ -281,11 +304,11 @@ impl LayerStream {
             None => Ok(()),
         };
         match &self.verify {
-            Verify::Blob(d) => check(d, blob_digest, "blob")?,
-            Verify::DiffId(d) => check(d, diff, "uncompressed layer")?,
+            Verify::Blob(d) => check(d, blob_digest.clone(), "blob")?,
+            Verify::DiffId(d) => check(d, diff.clone(), "uncompressed layer")?,
             Verify::None => {}
         }
-        Ok(LayerTotals { blob_bytes, tar_bytes })
+        Ok((LayerTotals { blob_bytes, tar_bytes }, Checked { blob: blob_digest, diff_id: diff }))
     }
 }
 
@@ -333,7 +356,7 @@ fn is_compressed(head: &[u8]) -> bool {
 }
 
 /// What a layer media type says about compression; unknown or encrypted types are refused.
-fn media_type_compression(media: &str) -> Result<Compression, String> {
+pub(crate) fn media_type_compression(media: &str) -> Result<Compression, String> {
     if media.is_empty() {
         return Ok(Compression::None);
     }

@@ -18,7 +18,7 @@ use oci_spec::image::ImageConfiguration;
 use serde::Serialize;
 
 pub use digest::Digest;
-pub use layer::{Compression, LayerStream};
+pub use layer::{Checked, Compression, LayerStream};
 pub use platform::Platform;
 use store::{DirStore, Store, TarStore};
 
@@ -266,6 +266,16 @@ impl Image {
         index: usize,
         progress: Option<Box<dyn FnMut(u64) + Send>>,
     ) -> Result<LayerStream, SourceError> {
+        self.open_layer_with(index, progress, false)
+    }
+
+    /// [`Image::open_layer`], computing the uncompressed digest when `want_diff_id`.
+    pub fn open_layer_with(
+        &self,
+        index: usize,
+        progress: Option<Box<dyn FnMut(u64) + Send>>,
+        want_diff_id: bool,
+    ) -> Result<LayerStream, SourceError> {
         let layer = &self.layers[index];
         let (reader, size) = self.store.open(&layer.location).map_err(|e| SourceError::Layer {
             index,
@@ -284,7 +294,7 @@ impl Image {
         } else {
             None
         };
-        LayerStream::new(index, layer, reader, size, second, progress)
+        LayerStream::new(index, layer, reader, size, second, progress, want_diff_id)
     }
 
     /// Layer `index`'s blob as stored, for reading parts of it again (plain tar layers).
@@ -396,4 +406,9 @@ pub(crate) fn diff_ids(config: &ImageConfiguration) -> Vec<Option<Digest>> {
 /// An error about layer `index` found while reading its entries.
 pub fn layer_error(index: usize, stream: &LayerStream, message: String) -> SourceError {
     SourceError::Layer { index, digest: stream.label().to_string(), message }
+}
+
+/// The compression a layer's media type declares (for a layer whose blob was not read).
+pub fn layer_compression(layer: &LayerSource) -> Option<Compression> {
+    layer::media_type_compression(layer.media_type.as_deref().unwrap_or("")).ok()
 }
