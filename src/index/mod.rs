@@ -228,7 +228,6 @@ impl Index {
             for _ in 0..workers {
                 let tx = tx.clone();
                 let (order, next, failed, read_opts) = (&order, &next, &failed, &read_opts);
-                let cache = cache;
                 scope.spawn(move || {
                     while !failed.load(Ordering::Relaxed) {
                         let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
