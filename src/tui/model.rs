@@ -209,6 +209,18 @@ pub struct Model {
     /// Per node: whether it is a directory, computed once.
     dirs: Vec<bool>,
     path_cache: Option<PathCache>,
+    base: Option<BaseView>,
+    /// Per node: its parent (NONE for the root), for the passes over every node.
+    parents: Vec<NodeId>,
+}
+
+/// The view of one layer and mode before any filter.
+struct BaseView {
+    key: (usize, LayerMode),
+    size: Vec<u64>,
+    shown: Vec<bool>,
+    change: Vec<Option<Change>>,
+    before: Vec<u64>,
 }
 
 fn layer_categories(a: &Analysis) -> Vec<[u64; 11]> {
@@ -262,11 +274,18 @@ impl Model {
             layer_categories: Vec::new(),
             dirs: Vec::new(),
             path_cache: None,
+            base: None,
+            parents: Vec::new(),
         };
         m.layer_categories = layer_categories(&m.a);
         m.dirs = dir_flags(&m.a);
+        m.parents = m.parent_table();
         m.recompute_view();
         m
+    }
+
+    fn parent_table(&self) -> Vec<NodeId> {
+        (0..self.node_count() as NodeId).map(|n| self.parent(n).unwrap_or(NONE)).collect()
     }
 
     /// Compare mode: the tree is the union of both images, each node showing its change.
@@ -285,6 +304,8 @@ impl Model {
             })
             .collect();
         m.cmp = Some(Box::new(Cmp { before, c, tree }));
+        m.base = None;
+        m.parents = m.parent_table();
         m.layer = m.layer_count().saturating_sub(1);
         m.recompute_view();
         m
@@ -375,13 +396,25 @@ impl Model {
 
     /// Sizes and visibility for the selected layer, then the filters.
     pub fn recompute_view(&mut self) {
-        let (mut size, mut shown, change, before) = match &self.cmp {
-            Some(_) => self.diff_view(),
-            None => {
-                let (size, shown, change) = self.layer_view();
-                (size, shown, change, Vec::new())
+        // The layer's view before filters is kept: changing a filter starts from a copy of it
+        // instead of going through every entry again.
+        let key = (self.layer, self.layer_mode);
+        let base = match self.base.take() {
+            Some(b) if b.key == key => b,
+            _ => {
+                let (size, shown, change, before) = match &self.cmp {
+                    Some(_) => self.diff_view(),
+                    None => {
+                        let (size, shown, change) = self.layer_view();
+                        (size, shown, change, Vec::new())
+                    }
+                };
+                BaseView { key, size, shown, change, before }
             }
         };
+        let (mut size, mut shown, change, before) =
+            (base.size.clone(), base.shown.clone(), base.change.clone(), base.before.clone());
+        self.base = Some(base);
         let filtering = self.apply_filters(&mut shown, &change);
         let n = shown.len();
         let final_view =
@@ -399,9 +432,8 @@ impl Model {
                     }
                 }
                 for node in (1..n).rev() {
-                    if shown[node]
-                        && let Some(p) = self.parent(node as NodeId)
-                    {
+                    let p = self.parents[node];
+                    if shown[node] && p != NONE {
                         v[p as usize] += v[node];
                     }
                 }
@@ -467,37 +499,33 @@ impl Model {
         let mut shown = vec![false; n];
         let mut change: Vec<Option<Change>> = vec![None; n];
         let final_view = self.layer_mode == LayerMode::UpTo && self.layer + 1 >= self.a.layers.len();
+        let changes = self.layer_mode == LayerMode::Changes;
         for e in &ix.entries {
+            let node = e.node as usize;
             let in_layer = e.layer == l;
             if in_layer && e.change != Change::Unchanged {
-                change[e.node as usize] = Some(e.change);
+                change[node] = Some(e.change);
             }
-            let visible = match self.layer_mode {
-                LayerMode::UpTo => {
-                    e.layer <= l
-                        && (e.hidden_by == NO_LAYER || e.hidden_by > l)
-                        && e.change != Change::Deleted
-                }
-                LayerMode::Changes => in_layer,
+            // Deleted paths of the selected layer show in both modes, marked.
+            if in_layer && e.change == Change::Deleted {
+                shown[node] = true;
+            }
+            if changes && e.hidden_by == l && e.hidden_how == HiddenHow::Deleted {
+                shown[node] = true;
+                change[node] = Some(Change::Deleted);
+            }
+            let visible = if changes {
+                in_layer
+            } else {
+                e.layer <= l && (e.hidden_by == NO_LAYER || e.hidden_by > l) && e.change != Change::Deleted
             };
             if !visible {
                 continue;
             }
-            shown[e.node as usize] = true;
-            if e.kind == Kind::File {
+            shown[node] = true;
+            if e.kind == Kind::File && !final_view {
                 // Hardlinked bytes count once: only where the content lives.
-                size[e.node as usize] = if final_view { ix.node_size[e.node as usize] } else { e.size };
-            }
-        }
-        // Deleted paths of the selected layer show in both modes, marked.
-        for e in &ix.entries {
-            if e.layer == l && e.change == Change::Deleted {
-                shown[e.node as usize] = true;
-            }
-            if e.hidden_by == l && e.hidden_how == HiddenHow::Deleted && self.layer_mode == LayerMode::Changes
-            {
-                shown[e.node as usize] = true;
-                change[e.node as usize] = Some(Change::Deleted);
+                size[node] = e.size;
             }
         }
         if final_view {
@@ -549,9 +577,8 @@ impl Model {
         // Directories: shown only when a shown leaf is below (children have larger ids).
         let mut has = vec![false; n];
         for node in (1..n).rev() {
-            if ((!self.dirs[node] && shown[node]) || has[node])
-                && let Some(p) = self.parent(node as NodeId)
-            {
+            let p = self.parents[node];
+            if ((!self.dirs[node] && shown[node]) || has[node]) && p != NONE {
                 has[p as usize] = true;
             }
         }
@@ -575,7 +602,8 @@ impl Model {
             let mut lower = String::new();
             for node in 1..n {
                 let id = node as NodeId;
-                let inherited = self.parent(id).is_some_and(|p| hit[p as usize]);
+                let p = self.parents[node];
+                let inherited = p != NONE && hit[p as usize];
                 hit[node] = inherited || {
                     let name = self.name(id);
                     if name.is_ascii() && !name.bytes().any(|b| b.is_ascii_uppercase()) {
