@@ -80,3 +80,36 @@ fn a_layer_that_does_not_hash_to_its_diff_id_is_not_cached() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(entries(cache.path()), 1, "only the layer that matched its diff_id");
 }
+
+fn files(p: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(p).unwrap().flatten() {
+        if e.path().is_dir() {
+            files(&e.path(), out);
+        } else {
+            out.push(e.path());
+        }
+    }
+}
+
+#[test]
+fn damaged_cache_files_are_misses_not_crashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    write_dir(dir.path(), &oci_files(&[("latest", &image())]));
+    let reference = format!("oci:{}", dir.path().display());
+    let fresh = inspect(&reference, None);
+    assert!(inspect(&reference, Some(cache.path())).status.success());
+    let mut paths = Vec::new();
+    files(cache.path(), &mut paths);
+    assert_eq!(paths.len(), 2);
+    // One file with a flipped byte, one cut short.
+    let mut a = std::fs::read(&paths[0]).unwrap();
+    let mid = a.len() / 2;
+    a[mid] ^= 0xff;
+    std::fs::write(&paths[0], a).unwrap();
+    let b = std::fs::read(&paths[1]).unwrap();
+    std::fs::write(&paths[1], &b[..b.len() / 3]).unwrap();
+    let out = inspect(&reference, Some(cache.path()));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, fresh.stdout);
+}

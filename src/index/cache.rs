@@ -15,7 +15,8 @@ use crate::source::Digest;
 
 static DIR: OnceLock<PathBuf> = OnceLock::new();
 
-/// Sets the cache directory for this process (the `--cache-dir` flag).
+/// Sets the cache directory for this process (the `--cache-dir` flag). Entries are only
+/// read back from files this user owns, in directories only this user may write.
 pub fn configure(dir: PathBuf) {
     let _ = DIR.set(dir);
 }
@@ -24,10 +25,11 @@ pub fn configured() -> Option<&'static Path> {
     DIR.get().map(PathBuf::as_path)
 }
 
-const MAGIC: &[u8] = b"weigh layer index\n";
+/// The file format: bump when `RawLayer` changes shape, so old files are misses.
+const MAGIC: &[u8] = b"weigh layer index v1\n";
 
-/// What the indexing depended on: the version of weigh (the format and the capture list are
-/// the code's) and whether contents were hashed.
+/// What the indexing depended on: the version of weigh (the capture list is the code's) and
+/// whether contents were hashed.
 fn file(dir: &Path, diff_id: &Digest, opts: &ReadOptions) -> PathBuf {
     let flavour = format!("{}-{}", env!("CARGO_PKG_VERSION"), if opts.hash_contents { "h" } else { "n" });
     let id = diff_id.to_string();
@@ -38,16 +40,31 @@ fn file(dir: &Path, diff_id: &Digest, opts: &ReadOptions) -> PathBuf {
 /// A cached entry: the blob it was read from, and the index.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Entry {
+    diff_id: String,
     blob: Option<String>,
     layer: RawLayer,
 }
 
 /// The cached index of the layer with `diff_id`, and the digest of the blob it came from.
 pub fn load(dir: &Path, diff_id: &Digest, opts: &ReadOptions) -> Option<(RawLayer, Option<String>)> {
-    let bytes = std::fs::read(file(dir, diff_id, opts)).ok()?;
+    let path = file(dir, diff_id, opts);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // Another user's file (a shared cache directory) is not trusted.
+        let uid = std::fs::metadata(dir).ok()?.uid();
+        if std::fs::metadata(&path).ok()?.uid() != uid {
+            return None;
+        }
+    }
+    let bytes = std::fs::read(&path).ok()?;
     let body = bytes.strip_prefix(MAGIC)?;
+    let (sum, body) = body.split_at_checked(8)?;
+    if xxhash_rust::xxh3::xxh3_64(body).to_le_bytes() != sum {
+        return None;
+    }
     let e: Entry = postcard::from_bytes(body).ok()?;
-    Some((e.layer, e.blob))
+    (e.diff_id == diff_id.to_string() && e.layer.is_well_formed()).then_some((e.layer, e.blob))
 }
 
 /// Keeps `layer` under `diff_id`, when the stream was checked against it. Failures only cost
@@ -58,13 +75,20 @@ pub fn store(dir: &Path, diff_id: &Digest, opts: &ReadOptions, layer: RawLayer) 
         return layer;
     }
     let path = file(dir, diff_id, opts);
-    let entry = Entry { blob: checked.blob.as_ref().map(ToString::to_string), layer };
+    let entry =
+        Entry { diff_id: diff_id.to_string(), blob: checked.blob.as_ref().map(ToString::to_string), layer };
     let written = (|| -> std::io::Result<()> {
         let parent = path.parent().ok_or_else(|| std::io::Error::other("no parent"))?;
-        std::fs::create_dir_all(parent)?;
+        std::fs::DirBuilder::new().recursive(true).create(parent)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(dir.join("layers"), std::fs::Permissions::from_mode(0o700));
+        }
         let body = postcard::to_stdvec(&entry).map_err(std::io::Error::other)?;
         let mut tmp = tempfile::NamedTempFile::new_in(parent)?;
         tmp.write_all(MAGIC)?;
+        tmp.write_all(&xxhash_rust::xxh3::xxh3_64(&body).to_le_bytes())?;
         tmp.write_all(&body)?;
         tmp.persist(&path).map_err(|e| e.error)?;
         Ok(())

@@ -75,6 +75,23 @@ pub struct RawLayer {
 }
 
 impl RawLayer {
+    /// Whether a layer from outside this process (the cache) is one the reader could have
+    /// produced: spans inside the text and on character boundaries, clean paths, captured
+    /// contents that exist, sizes within the limit. Anything else is refused as a whole.
+    pub fn is_well_formed(&self) -> bool {
+        let span_ok = |sp: Span| {
+            let (a, b) = (sp.start as usize, sp.start as usize + sp.len as usize);
+            b <= self.text.len() && self.text.is_char_boundary(a) && self.text.is_char_boundary(b)
+        };
+        self.entries.iter().all(|e| {
+            span_ok(e.path)
+                && e.link.is_none_or(span_ok)
+                && e.size <= MAX_FILE_SIZE
+                && e.captured.is_none_or(|c| (c as usize) < self.captured.len())
+                && clean_path(self.str(e.path)).is_ok_and(|p| p.as_deref() == Some(self.str(e.path)))
+        })
+    }
+
     pub fn str(&self, span: Span) -> &str {
         &self.text[span.start as usize..(span.start + span.len) as usize]
     }

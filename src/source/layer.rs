@@ -356,7 +356,7 @@ fn is_compressed(head: &[u8]) -> bool {
 }
 
 /// What a layer media type says about compression; unknown or encrypted types are refused.
-pub(crate) fn media_type_compression(media: &str) -> Result<Compression, String> {
+fn media_type_compression(media: &str) -> Result<Compression, String> {
     if media.is_empty() {
         return Ok(Compression::None);
     }

@@ -407,8 +407,3 @@ pub(crate) fn diff_ids(config: &ImageConfiguration) -> Vec<Option<Digest>> {
 pub fn layer_error(index: usize, stream: &LayerStream, message: String) -> SourceError {
     SourceError::Layer { index, digest: stream.label().to_string(), message }
 }
-
-/// The compression a layer's media type declares (for a layer whose blob was not read).
-pub fn layer_compression(layer: &LayerSource) -> Option<Compression> {
-    layer::media_type_compression(layer.media_type.as_deref().unwrap_or("")).ok()
-}
