@@ -436,7 +436,9 @@ fn registry_faults_are_retried_or_reported_naming_the_layer() {
         assert_eq!(out.status.code(), Some(2), "{err}");
         assert_eq!(err.trim().lines().count(), 1, "{err}");
         assert!(err.contains("layer 2") && err.contains(&blob[7..19]), "names the layer: {err}");
-        assert!(err.contains("digest mismatch"), "{err}");
+        assert!(err.contains("digest"), "{err}");
+        assert!(fault != Fault::Truncate || err.contains("truncated"), "{err}");
+        eprintln!("{err}");
     }
     // With the layer's index cached (from a direct pull), the hung blob is not asked for.
     let cache = tempfile::tempdir().unwrap();
@@ -472,6 +474,7 @@ fn registry_faults_are_retried_or_reported_naming_the_layer() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("timed out") && err.contains("layer 2") || err.contains("timed out"), "{err}");
     assert!(took < Duration::from_secs(90), "gave up after {took:?}");
+    eprintln!("{err}(after {took:?})");
 }
 
 /// A private dockerd (vfs storage), stopped on drop.

@@ -86,15 +86,32 @@ pub(super) fn open(name: &str, opts: &OpenOptions) -> Result<Image, SourceError>
         |e: io::Error| SourceError::Io { what: format!("the Docker engine at {}", describe(&ep)), source: e };
     conn.write_all(request.as_bytes()).map_err(io_err)?;
     let mut r = BufReader::with_capacity(1 << 20, conn);
-    let mut status = String::new();
-    r.read_line(&mut status).map_err(io_err)?;
+    // A line of the head longer than this is not an engine's.
+    let line_of = |r: &mut BufReader<Box<dyn Conn>>| -> Result<String, SourceError> {
+        let mut line = String::new();
+        r.by_ref().take(16 * 1024).read_line(&mut line).map_err(io_err)?;
+        Ok(line)
+    };
+    let status = line_of(&mut r)?;
     let code: u16 = status.split_whitespace().nth(1).and_then(|c| c.parse().ok()).ok_or_else(|| {
         SourceError::Malformed(format!("{} did not answer HTTP: {:?}", describe(&ep), status.trim()))
     })?;
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).map_err(io_err)? == 0 || line.trim().is_empty() {
+    let mut length = None;
+    for _ in 0..200 {
+        let line = line_of(&mut r)?;
+        if line.trim().is_empty() {
             break;
+        }
+        let (name, value) = line.split_once(':').unwrap_or((&line, ""));
+        let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
+        if name == "transfer-encoding" && !value.eq_ignore_ascii_case("identity") {
+            return Err(SourceError::Unsupported(format!(
+                "{} answered with {value} transfer encoding, which weigh does not read (is a proxy in between?)",
+                describe(&ep)
+            )));
+        }
+        if name == "content-length" {
+            length = value.parse::<u64>().ok();
         }
     }
     if code != 200 {
@@ -113,8 +130,15 @@ pub(super) fn open(name: &str, opts: &OpenOptions) -> Result<Image, SourceError>
     }
     let tmp_err = |e: io::Error| SourceError::Io { what: "a temporary file".into(), source: e };
     let mut spool = tempfile::Builder::new().prefix("weigh-export-").tempfile().map_err(tmp_err)?;
-    io::copy(&mut r, spool.as_file_mut()).map_err(io_err)?;
+    let copied = io::copy(&mut r, spool.as_file_mut()).map_err(io_err)?;
     spool.as_file_mut().flush().map_err(tmp_err)?;
+    if let Some(expected) = length
+        && copied != expected
+    {
+        return Err(SourceError::Malformed(format!(
+            "the Docker engine's export of {name} ended after {copied} of {expected} bytes"
+        )));
+    }
     let store: Arc<dyn Store> = Arc::new(TarStore::from_spool(spool.into_temp_path())?);
     if !store.exists("manifest.json") {
         return Err(SourceError::Malformed(format!(

@@ -219,7 +219,7 @@ impl LayerStream {
             None => match decoder.into_raw().finish() {
                 Ok((_, d)) => d,
                 // A source that checks digests itself (a registry download) says so in its error.
-                Err(e) if e.to_string().contains("digest mismatch") => {
+                Err(e) if e.to_string().contains("digest") => {
                     return SourceError::Layer {
                         index: self.index,
                         digest: self.label,
@@ -268,7 +268,7 @@ impl LayerStream {
         let inner = self.inner;
         // A download's own digest check reports through a read error.
         let raw_err = |e: io::Error| {
-            if e.to_string().contains("digest mismatch") {
+            if e.to_string().contains("digest") {
                 err(e.to_string())
             } else {
                 err(format!("cannot read blob: {e}"))

@@ -36,6 +36,9 @@ pub struct RegistryOptions {
 
 static OPTIONS: OnceLock<RegistryOptions> = OnceLock::new();
 
+/// The registry `--username` applies to: the first one an image is pulled from.
+static CLI_CREDENTIALS_HOST: OnceLock<String> = OnceLock::new();
+
 /// Sets the registry options once, before any image is opened.
 pub fn configure(o: RegistryOptions) {
     let _ = OPTIONS.set(o);
@@ -54,6 +57,9 @@ const MANIFEST_TYPES: [&str; 4] = [
 
 /// Attempts per request before giving up on 429, 5xx and dropped connections.
 const ATTEMPTS: u32 = 5;
+
+/// Manifests and indexes larger than this are refused before they are fetched.
+const MAX_MANIFEST: u64 = 4 << 20;
 
 fn is_loopback(host: &str) -> bool {
     let h = host
@@ -220,6 +226,8 @@ struct Registry {
     fetched: Mutex<HashMap<String, Arc<Vec<u8>>>>,
     /// Digests known to be manifests (an index's entries), fetched from the manifests endpoint.
     manifests: Mutex<HashSet<String>>,
+    /// Blob sizes the manifest declares.
+    sizes: Mutex<HashMap<String, u64>>,
 }
 
 impl Registry {
@@ -249,14 +257,34 @@ impl Registry {
             .map_err(|e| describe(reference, what, &e))
     }
 
-    /// Records an index's entries as manifests, so they are fetched from the right endpoint.
+    /// Records what a manifest says about the blobs it names: an index's entries of a
+    /// manifest type are manifests (fetched from that endpoint, and only when their declared
+    /// size is one of a manifest's); an image manifest's config and layers have sizes, used
+    /// when a registry sends no Content-Length.
     fn note_children(&self, bytes: &[u8]) {
-        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes)
-            && let Some(list) = v.get("manifests").and_then(|m| m.as_array())
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) else { return };
+        if let Some(list) = v.get("manifests").and_then(|m| m.as_array())
             && let Ok(mut known) = self.manifests.lock()
         {
-            for d in list.iter().filter_map(|d| d.get("digest")?.as_str()) {
-                known.insert(d.to_string());
+            for d in list {
+                let media = d.get("mediaType").and_then(|m| m.as_str()).unwrap_or(MANIFEST_TYPES[1]);
+                let small = d.get("size").and_then(|s| s.as_u64()).is_some_and(|s| s <= MAX_MANIFEST);
+                if let Some(digest) = d.get("digest").and_then(|x| x.as_str())
+                    && MANIFEST_TYPES.contains(&media)
+                    && small
+                {
+                    known.insert(digest.to_string());
+                }
+            }
+        }
+        let blobs = v.get("layers").and_then(|l| l.as_array()).into_iter().flatten().chain(v.get("config"));
+        if let Ok(mut sizes) = self.sizes.lock() {
+            for d in blobs {
+                if let (Some(digest), Some(size)) =
+                    (d.get("digest").and_then(|x| x.as_str()), d.get("size").and_then(|x| x.as_u64()))
+                {
+                    sizes.insert(digest.to_string(), size);
+                }
             }
         }
     }
@@ -313,6 +341,9 @@ struct NetBlob {
     pos: u64,
     chunk: Bytes,
     rx: tokio::sync::mpsc::Receiver<io::Result<Bytes>>,
+    ended: bool,
+    /// The error the download ended with, repeated to every later read.
+    failed: Option<(io::ErrorKind, String)>,
 }
 
 impl NetBlob {
@@ -326,12 +357,13 @@ impl NetBlob {
             .rt
             .block_on(reg.with_retries(|| start(&reg.client, &r, &digest, offset)))
             .map_err(|e| describe(&r, &what, &e))?;
-        let len = first.len.map(|l| l + offset).unwrap_or(0);
+        let declared = reg.sizes.lock().ok().and_then(|s| s.get(&digest).copied());
+        let len = first.len.and_then(|l| l.checked_add(offset)).or(declared).unwrap_or(0);
         // The task holds no reference to the runtime's owner, so the runtime is never dropped
         // from inside itself.
         let (client, task_ref, task_digest) = (reg.client.clone(), r.clone(), digest.clone());
         reg.rt.spawn(async move { pump(client, task_ref, task_digest, offset, first, tx).await });
-        Ok(NetBlob { reg, digest, len, pos: offset, chunk: Bytes::new(), rx })
+        Ok(NetBlob { reg, digest, len, pos: offset, chunk: Bytes::new(), rx, ended: false, failed: None })
     }
 }
 
@@ -409,6 +441,8 @@ async fn pump(
                         continue;
                     }
                     offset += b.len() as u64;
+                    // Progress: a later drop gets its full number of attempts again.
+                    attempt = 1;
                     if tx.send(Ok(b)).await.is_err() {
                         return; // the reader is gone
                     }
@@ -424,15 +458,20 @@ async fn pump(
             }
         }
         match dropped {
-            None => return, // complete: the channel closing is the end of the blob
-            Some(e) if attempt < ATTEMPTS => {
-                let _ = e;
+            None => {
+                // The end: an empty chunk, so a channel closed without one (a task that
+                // failed) is not mistaken for a complete blob.
+                let _ = tx.send(Ok(Bytes::new())).await;
+                return;
+            }
+            Some(_) if tx.is_closed() => return,
+            Some(_) if attempt < ATTEMPTS => {
                 tokio::time::sleep(backoff(attempt)).await;
                 attempt += 1;
             }
             Some(e) => {
                 let msg = format!(
-                    "download failed after {ATTEMPTS} attempts at byte {offset}: {}",
+                    "truncated blob: the download broke off at byte {offset} {ATTEMPTS} times, so it cannot match its digest ({})",
                     one_line(&e.to_string())
                 );
                 let _ = tx.send(Err(io::Error::new(io::ErrorKind::UnexpectedEof, msg))).await;
@@ -445,10 +484,20 @@ async fn pump(
 impl Read for NetBlob {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.chunk.is_empty() {
+            if let Some((kind, msg)) = &self.failed {
+                return Err(io::Error::new(*kind, msg.clone()));
+            }
+            if self.ended {
+                return Ok(0);
+            }
             match self.rx.blocking_recv() {
+                Some(Ok(b)) if b.is_empty() => self.ended = true,
                 Some(Ok(b)) => self.chunk = b,
-                Some(Err(e)) => return Err(e),
-                None => return Ok(0),
+                Some(Err(e)) => self.failed = Some((e.kind(), e.to_string())),
+                None => {
+                    let msg = "the download stopped unexpectedly".to_string();
+                    self.failed = Some((io::ErrorKind::UnexpectedEof, msg));
+                }
             }
         }
         let n = buf.len().min(self.chunk.len());
@@ -507,11 +556,11 @@ pub(super) fn open(reference: &str, opts: &OpenOptions) -> Result<Image, SourceE
     let client = Client::try_from(config).map_err(|e| {
         SourceError::Registry(format!("cannot set up the registry client: {}", one_line(&e.to_string())))
     })?;
+    // Credentials from the command line go to one registry only, the first one pulled from
+    // (like `docker login HOST`); others get theirs from the docker config.
+    let cli_host = o.username.is_some().then(|| CLI_CREDENTIALS_HOST.get_or_init(|| host.clone()));
     let auth = match (o.username, o.password) {
-        (Some(u), Some(p)) => RegistryAuth::Basic(u, p),
-        (Some(_), None) => {
-            return Err(SourceError::Registry("--username needs --password-stdin".into()));
-        }
+        (Some(u), Some(p)) if cli_host == Some(&host) => RegistryAuth::Basic(u, p),
         _ => docker_credentials(&host).map_or(RegistryAuth::Anonymous, |(u, p)| RegistryAuth::Basic(u, p)),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -526,6 +575,7 @@ pub(super) fn open(reference: &str, opts: &OpenOptions) -> Result<Image, SourceE
         auth,
         fetched: Mutex::new(HashMap::new()),
         manifests: Mutex::new(HashSet::new()),
+        sizes: Mutex::new(HashMap::new()),
     });
     let (bytes, digest) = reg.manifest(&r, "manifest")?;
     let media = serde_json::from_slice::<serde_json::Value>(&bytes)
