@@ -288,6 +288,27 @@ fn registry_basic_auth_from_docker_config_and_stdin_and_a_clear_401() {
     let remote = inspect(&reference, &[], &[("DOCKER_CONFIG", &cfg)]);
     assert_same(&remote, &local, "config.json auth");
 
+    // A credential helper (credHelpers), as the docker CLI runs it: `docker-credential-NAME get`
+    // with the server on stdin.
+    let bin = tempfile::tempdir().unwrap();
+    let helper = bin.path().join("docker-credential-weightest");
+    std::fs::write(
+        &helper,
+        format!("#!/bin/sh\nread server\nprintf '{{\"ServerURL\":\"%s\",\"Username\":\"{user}\",\"Secret\":\"{password}\"}}' \"$server\"\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let helper_config = tempfile::tempdir().unwrap();
+    let json = serde_json::json!({"credHelpers": {format!("127.0.0.1:{}", reg.port): "weightest"}});
+    std::fs::write(helper_config.path().join("config.json"), json.to_string()).unwrap();
+    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap_or_default());
+    let remote = inspect(
+        &reference,
+        &[],
+        &[("DOCKER_CONFIG", helper_config.path().to_str().unwrap()), ("PATH", &path)],
+    );
+    assert_same(&remote, &local, "credential helper");
+
     // --username with --password-stdin.
     let out = weigh(
         &["inspect", "-q", "--format", "json", "--username", user, "--password-stdin", &reference],

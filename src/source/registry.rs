@@ -174,10 +174,12 @@ fn docker_credentials(host: &str) -> Option<(String, String)> {
         .iter()
         .find_map(|k| config.get("credHelpers")?.get(k)?.as_str())
         .or_else(|| config.get("credsStore")?.as_str());
+    // A helper that answers decides, as for docker; one that cannot be run leaves the
+    // `auths` entries to decide.
     if let Some(h) = helper
-        && let Some(c) = credential_helper(h, &keys[0])
+        && let Some(answer) = credential_helper(h, &keys[0])
     {
-        return Some(c);
+        return answer;
     }
     let auths = config.get("auths")?;
     let entry = keys.iter().find_map(|k| auths.get(k)).or_else(|| {
@@ -198,7 +200,7 @@ fn docker_credentials(host: &str) -> Option<(String, String)> {
 }
 
 /// `docker-credential-HELPER get`, the docker credential-helper protocol.
-fn credential_helper(helper: &str, server: &str) -> Option<(String, String)> {
+fn credential_helper(helper: &str, server: &str) -> Option<Option<(String, String)>> {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let mut child = Command::new(format!("docker-credential-{helper}"))
@@ -208,13 +210,38 @@ fn credential_helper(helper: &str, server: &str) -> Option<(String, String)> {
         .stderr(Stdio::null())
         .spawn()
         .ok()?;
-    child.stdin.take()?.write_all(server.as_bytes()).ok()?;
-    let out = child.wait_with_output().ok()?;
-    if !out.status.success() {
-        return None;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(server.as_bytes());
     }
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-    Some((v.get("Username")?.as_str()?.to_string(), v.get("Secret")?.as_str()?.to_string()))
+    // A helper waiting for a keyring to be unlocked must not hang the pull.
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() < Duration::from_secs(30) => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Some(None);
+            }
+        }
+    };
+    let mut stdout = Vec::new();
+    if let Some(mut out) = child.stdout.take() {
+        let _ = out.read_to_end(&mut stdout);
+    }
+    if !status.success() {
+        return Some(None); // "credentials not found": anonymous
+    }
+    let v: serde_json::Value = serde_json::from_slice(&stdout).ok()?;
+    let user = v.get("Username")?.as_str()?;
+    // `<token>` marks an identity token, which needs an OAuth2 exchange weigh does not do.
+    if user == "<token>" {
+        return Some(None);
+    }
+    Some(Some((user.to_string(), v.get("Secret")?.as_str()?.to_string())))
 }
 
 struct Registry {
