@@ -137,9 +137,18 @@ fn describe(r: &OciRef, what: &str, e: &OciDistributionError) -> SourceError {
             };
             format!("{what}: {place}: the registry answered {}: {hint}", codes.join(", "))
         }
-        OciDistributionError::ServerError { code, .. } => format!(
+        OciDistributionError::ServerError { code, .. } if *code == 429 || *code >= 500 => format!(
             "{what}: {place}: HTTP {code} after {ATTEMPTS} attempts: the registry is failing, try again later"
         ),
+        OciDistributionError::ServerError { code: 403, .. } => {
+            format!(
+                "{what}: {place}: HTTP 403 forbidden: check the credentials and the repository's permissions"
+            )
+        }
+        OciDistributionError::ServerError { code: 404, .. } => {
+            format!("{what}: {place}: HTTP 404 not found: check the reference")
+        }
+        OciDistributionError::ServerError { code, .. } => format!("{what}: {place}: HTTP {code}"),
         OciDistributionError::RequestError(re) if re.is_timeout() => format!(
             "{what}: {place}: timed out after {ATTEMPTS} attempts (raise --registry-timeout, or check the network)"
         ),
