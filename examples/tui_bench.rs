@@ -1,8 +1,8 @@
 //! Benchmark of the TUI on a large image (not a test): time to the first frame, time until
 //! the image is loaded, and the time from a key's message to the redrawn frame, by kind of key.
 //!
-//!     cargo run --release --example synthetic -- /tmp/synth1m
-//!     cargo run --release --example tui_bench -- oci:/tmp/synth1m
+//!     cargo run --release --example synthetic -- synth1m
+//!     cargo run --release --example tui_bench -- oci:synth1m
 //!
 //! Frames are drawn on ratatui's TestBackend (200x60), so terminal I/O is not measured.
 
