@@ -420,22 +420,35 @@ impl Model {
         let final_view =
             self.cmp.is_none() && self.layer_mode == LayerMode::UpTo && self.layer + 1 >= self.a.layers.len();
         let mut before = before;
-        // Directory sizes: the sum of what is shown below them.
-        if !final_view || filtering {
-            for v in [&mut size, &mut before] {
-                if v.is_empty() {
+        // One pass up the tree (children have larger ids than their parents): with a filter, a
+        // directory is shown when something shown is below it; directory sizes are the sums
+        // of what is shown below them.
+        let sums = !final_view || filtering;
+        if sums {
+            for node in 0..n {
+                if !shown[node] || self.dirs[node] {
+                    size[node] = 0;
+                    if let Some(b) = before.get_mut(node) {
+                        *b = 0;
+                    }
+                }
+            }
+            let mut has = if filtering { vec![false; n] } else { Vec::new() };
+            for node in (1..n).rev() {
+                if filtering && self.dirs[node] {
+                    shown[node] = has[node];
+                }
+                let p = self.parents[node];
+                if !shown[node] || p == NONE {
                     continue;
                 }
-                for node in 0..n {
-                    if !shown[node] || self.dirs[node] {
-                        v[node] = 0;
-                    }
+                let p = p as usize;
+                if filtering {
+                    has[p] = true;
                 }
-                for node in (1..n).rev() {
-                    let p = self.parents[node];
-                    if shown[node] && p != NONE {
-                        v[p as usize] += v[node];
-                    }
+                size[p] += size[node];
+                if !before.is_empty() {
+                    before[p] += before[node];
                 }
             }
         }
@@ -534,8 +547,8 @@ impl Model {
         (size, shown, change)
     }
 
-    /// Keeps the leaves the filters let through, and the directories above them. Returns
-    /// whether any filter is on.
+    /// Keeps the leaves the filters let through (the directories above them are decided by
+    /// the caller). Returns whether any filter is on.
     fn apply_filters(&mut self, shown: &mut [bool], change: &[Option<Change>]) -> bool {
         let n = shown.len();
         let matcher = if self.filter.is_empty() {
@@ -573,19 +586,6 @@ impl Model {
         }
         if let Some(p) = &matcher {
             self.match_paths(p, shown);
-        }
-        // Directories: shown only when a shown leaf is below (children have larger ids).
-        let mut has = vec![false; n];
-        for node in (1..n).rev() {
-            let p = self.parents[node];
-            if ((!self.dirs[node] && shown[node]) || has[node]) && p != NONE {
-                has[p as usize] = true;
-            }
-        }
-        for node in 1..n {
-            if self.dirs[node] {
-                shown[node] = has[node];
-            }
         }
         true
     }
