@@ -693,6 +693,71 @@ fn compare_single_and_multi_stage_builds() {
     assert!(recs[0].contains("npm ci --omit=dev"), "{recs:?}");
 }
 
+/// The real binary in a detached tmux session, with what it left in the terminal's modes.
+struct Tmux {
+    session: String,
+    stty: PathBuf,
+    _tmp: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn start(args: &str) -> Tmux {
+        let tmp = tempfile::tempdir().unwrap();
+        let stty = tmp.path().join("stty.txt");
+        let session = format!("weigh-e2e-{}-{}", std::process::id(), args.len());
+        let script = format!(
+            "{} tui {args}; stty -a > {}; echo WEIGH-DONE; sleep 60",
+            env!("CARGO_BIN_EXE_weigh"),
+            stty.display()
+        );
+        run(Command::new("tmux").args([
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "120",
+            "-y",
+            "40",
+            &script,
+        ]));
+        Tmux { session, stty, _tmp: tmp }
+    }
+
+    fn capture(&self) -> String {
+        run(Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]))
+    }
+
+    fn send(&self, keys: &[&str]) {
+        run(Command::new("tmux").args(["send-keys", "-t", &self.session]).args(keys));
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        for _ in 0..300 {
+            let screen = self.capture();
+            if screen.contains(what) {
+                return screen;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("{what:?} never appeared:\n{}", self.capture());
+    }
+
+    /// After the TUI quit: its screen is gone and the terminal is back in cooked mode.
+    fn assert_restored(&self, title: &str) {
+        let after = self.wait_for("WEIGH-DONE");
+        assert!(!after.contains(title), "the TUI's screen is gone:\n{after}");
+        let modes = std::fs::read_to_string(&self.stty).unwrap();
+        assert!(modes.contains(" icanon") && modes.contains(" echo"), "terminal restored: {modes}");
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+    }
+}
+
 /// The TUI in a real terminal (tmux) on a real image: it opens, the path filter finds
 /// node_modules, the category filter narrows it to dev-dependencies, `q` quits, and the
 /// terminal is back in cooked mode with the TUI's screen gone.
@@ -700,43 +765,43 @@ fn compare_single_and_multi_stage_builds() {
 #[ignore = "needs real images: run scripts/test.sh"]
 fn tui_in_tmux() {
     let image = images_dir().join("node-single-buildkit.oci").display().to_string();
-    let tmp = tempfile::tempdir().unwrap();
-    let stty = tmp.path().join("stty.txt");
-    let session = format!("weigh-e2e-{}", std::process::id());
-    let script = format!(
-        "{} tui {image}; stty -a > {}; echo WEIGH-DONE; sleep 60",
-        env!("CARGO_BIN_EXE_weigh"),
-        stty.display()
-    );
-    run(Command::new("tmux").args(["new-session", "-d", "-s", &session, "-x", "120", "-y", "40", &script]));
-    let capture = || run(Command::new("tmux").args(["capture-pane", "-p", "-t", &session]));
-    let send = |keys: &[&str]| {
-        run(Command::new("tmux").args(["send-keys", "-t", &session]).args(keys));
-    };
-    let wait_for = |what: &str| {
-        for _ in 0..300 {
-            let screen = capture();
-            if screen.contains(what) {
-                return screen;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        let screen = capture();
-        let _ = Command::new("tmux").args(["kill-session", "-t", &session]).status();
-        panic!("{what:?} never appeared:\n{screen}");
-    };
-    wait_for("Files · sorted by size");
-    send(&["/", "node_modules", "Enter"]);
-    wait_for("/node_modules");
-    send(&["c"]);
-    let screen = wait_for("· dev-dependencies");
+    let t = Tmux::start(&image);
+    t.wait_for("Files · sorted by size");
+    t.send(&["/", "node_modules", "Enter"]);
+    t.wait_for("/node_modules");
+    t.send(&["c"]);
+    let screen = t.wait_for("· dev-dependencies");
     assert!(screen.contains("▾ app") || screen.contains("▸ app"), "{screen}");
-    send(&["Enter", "j", "Enter"]);
-    let screen = wait_for("node_modules");
-    send(&["q"]);
-    let after = wait_for("WEIGH-DONE");
-    let _ = Command::new("tmux").args(["kill-session", "-t", &session]).status();
-    assert!(!after.contains("Files · sorted by size"), "the TUI's screen is gone:\n{after}");
-    let modes = std::fs::read_to_string(&stty).unwrap();
-    assert!(modes.contains(" icanon") && modes.contains(" echo"), "terminal restored: {modes}\n{screen}");
+    t.send(&["Enter", "j", "Enter"]);
+    t.wait_for("node_modules");
+    t.send(&["q"]);
+    t.assert_restored("Files · sorted by size");
+}
+
+/// Compare mode in a real terminal: both images load, the shared base is marked, the
+/// changed-only and category filters find what only the single-stage image has, and Ctrl-C
+/// quits with the terminal restored.
+#[test]
+#[ignore = "needs real images: run scripts/test.sh"]
+fn tui_compare_in_tmux() {
+    let single = images_dir().join("node-single-buildkit.oci").display().to_string();
+    let multi = images_dir().join("node-multi-buildkit.oci").display().to_string();
+    let t = Tmux::start(&format!("{single} {multi}"));
+    let screen = t.wait_for("Changes · sorted by size");
+    assert!(
+        screen.contains("Before → after") && screen.contains("=b0") && screen.contains("=a0"),
+        "{screen}"
+    );
+    // What differs, in dev-dependencies: typescript is gone from the multi-stage image.
+    t.send(&["x"]);
+    t.wait_for("· changed");
+    // The first category the filter cycles to is dev-dependencies.
+    t.send(&["c"]);
+    t.wait_for("· dev-dependencies");
+    t.send(&["e"]);
+    let screen = t.wait_for("typescript");
+    assert!(screen.contains("-  "), "only-in-before markers: {screen}");
+    // Ctrl-C quits too, and restores the terminal.
+    t.send(&["C-c"]);
+    t.assert_restored("Changes · sorted by size");
 }
