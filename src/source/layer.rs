@@ -77,6 +77,30 @@ pub struct LayerTotals {
     pub tar_bytes: u64,
 }
 
+/// A read error meaning the blob is not the one its digest names. A source that checks
+/// digests itself as it streams (a registry download) reports a wrong or truncated blob this
+/// way, so the layer's error says so instead of blaming the decoder.
+#[derive(Debug)]
+pub struct BlobMismatch(pub String);
+
+impl std::fmt::Display for BlobMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BlobMismatch {}
+
+impl BlobMismatch {
+    pub fn io(kind: io::ErrorKind, message: String) -> io::Error {
+        io::Error::new(kind, BlobMismatch(message))
+    }
+
+    pub(crate) fn of(e: &io::Error) -> Option<String> {
+        e.get_ref()?.downcast_ref::<BlobMismatch>().map(|m| m.0.clone())
+    }
+}
+
 /// What the stream was checked against, for callers that keep results by diff_id.
 #[derive(Debug, Clone)]
 pub struct Checked {
@@ -218,15 +242,12 @@ impl LayerStream {
             Some(h) => h.join().ok().flatten(),
             None => match decoder.into_raw().finish() {
                 Ok((_, d)) => d,
-                // A source that checks digests itself (a registry download) says so in its error.
-                Err(e) if e.to_string().contains("digest") => {
-                    return SourceError::Layer {
-                        index: self.index,
-                        digest: self.label,
-                        message: e.to_string(),
-                    };
-                }
-                Err(_) => None,
+                Err(e) => match BlobMismatch::of(&e) {
+                    Some(message) => {
+                        return SourceError::Layer { index: self.index, digest: self.label, message };
+                    }
+                    None => None,
+                },
             },
         };
         match got {
@@ -266,14 +287,8 @@ impl LayerStream {
             return Err(self.fail_because(decoding));
         }
         let inner = self.inner;
-        // A download's own digest check reports through a read error.
-        let raw_err = |e: io::Error| {
-            if e.to_string().contains("digest") {
-                err(e.to_string())
-            } else {
-                err(format!("cannot read blob: {e}"))
-            }
-        };
+        let raw_err =
+            |e: io::Error| err(BlobMismatch::of(&e).unwrap_or_else(|| format!("cannot read blob: {e}")));
         let tar_bytes = inner.count();
         let (decoder, diff) = inner.into_parts();
         let (blob_bytes, blob_digest) = decoder.into_raw().finish().map_err(raw_err)?;

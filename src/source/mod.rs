@@ -18,7 +18,7 @@ use oci_spec::image::ImageConfiguration;
 use serde::Serialize;
 
 pub use digest::Digest;
-pub use layer::{Checked, Compression, LayerStream};
+pub use layer::{BlobMismatch, Checked, Compression, LayerStream};
 pub use platform::Platform;
 use store::{DirStore, Store, TarStore};
 

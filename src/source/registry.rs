@@ -20,7 +20,7 @@ use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference as OciRef};
 
 use super::store::{ReadSeek, Store};
-use super::{Image, OpenOptions, SourceError};
+use super::{BlobMismatch, Image, OpenOptions, SourceError};
 
 /// Settings from the command line that apply to every registry pull.
 #[derive(Clone, Default)]
@@ -379,7 +379,7 @@ struct NetBlob {
     rx: tokio::sync::mpsc::Receiver<io::Result<Bytes>>,
     ended: bool,
     /// The error the download ended with, repeated to every later read.
-    failed: Option<(io::ErrorKind, String)>,
+    failed: Option<io::Error>,
 }
 
 impl NetBlob {
@@ -430,11 +430,9 @@ async fn start(
     })
 }
 
-fn digest_failure(e: &io::Error) -> Option<String> {
-    let inner = e.get_ref()?;
-    inner.downcast_ref::<oci_client::errors::DigestError>().map(|_| {
-        "digest mismatch: the blob does not hash to its digest (corrupt or tampered layer)".to_string()
-    })
+/// oci-client's own digest check, which ends the stream with this error.
+fn is_digest_failure(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<oci_client::errors::DigestError>())
 }
 
 async fn pump(
@@ -484,8 +482,9 @@ async fn pump(
                     }
                 }
                 Err(e) => {
-                    if let Some(msg) = digest_failure(&e) {
-                        let _ = tx.send(Err(io::Error::new(io::ErrorKind::InvalidData, msg))).await;
+                    if is_digest_failure(&e) {
+                        let msg = "digest mismatch: the blob does not hash to its digest (corrupt or tampered layer)";
+                        let _ = tx.send(Err(BlobMismatch::io(io::ErrorKind::InvalidData, msg.into()))).await;
                         return;
                     }
                     dropped = Some(e);
@@ -510,7 +509,7 @@ async fn pump(
                     "truncated blob: the download broke off at byte {offset} {ATTEMPTS} times, so it cannot match its digest ({})",
                     one_line(&e.to_string())
                 );
-                let _ = tx.send(Err(io::Error::new(io::ErrorKind::UnexpectedEof, msg))).await;
+                let _ = tx.send(Err(BlobMismatch::io(io::ErrorKind::UnexpectedEof, msg))).await;
                 return;
             }
         }
@@ -520,8 +519,13 @@ async fn pump(
 impl Read for NetBlob {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.chunk.is_empty() {
-            if let Some((kind, msg)) = &self.failed {
-                return Err(io::Error::new(*kind, msg.clone()));
+            if let Some(e) = &self.failed {
+                // The same error again, keeping whether it says the blob is wrong.
+                let again = match BlobMismatch::of(e) {
+                    Some(m) => BlobMismatch::io(e.kind(), m),
+                    None => io::Error::new(e.kind(), e.to_string()),
+                };
+                return Err(again);
             }
             if self.ended {
                 return Ok(0);
@@ -529,10 +533,10 @@ impl Read for NetBlob {
             match self.rx.blocking_recv() {
                 Some(Ok(b)) if b.is_empty() => self.ended = true,
                 Some(Ok(b)) => self.chunk = b,
-                Some(Err(e)) => self.failed = Some((e.kind(), e.to_string())),
+                Some(Err(e)) => self.failed = Some(e),
                 None => {
-                    let msg = "the download stopped unexpectedly".to_string();
-                    self.failed = Some((io::ErrorKind::UnexpectedEof, msg));
+                    let msg = "the download stopped unexpectedly";
+                    self.failed = Some(io::Error::new(io::ErrorKind::UnexpectedEof, msg));
                 }
             }
         }
