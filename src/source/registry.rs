@@ -259,7 +259,7 @@ struct Registry {
     reference: OciRef,
     auth: RegistryAuth,
     /// Bytes of `index.json` and of the manifests fetched so far, by store member name.
-    fetched: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+    fetched: Mutex<HashMap<String, Arc<[u8]>>>,
     /// Digests known to be manifests (an index's entries), fetched from the manifests endpoint.
     manifests: Mutex<HashSet<String>>,
     /// Blob sizes the manifest declares.
@@ -338,7 +338,7 @@ impl Store for RegistryStore {
     fn open(&self, name: &str) -> Result<(Box<dyn ReadSeek>, u64), SourceError> {
         if let Some(b) = self.0.fetched.lock().ok().and_then(|f| f.get(name).cloned()) {
             let len = b.len() as u64;
-            return Ok((Box::new(io::Cursor::new(b.to_vec())), len));
+            return Ok((Box::new(io::Cursor::new(b)), len));
         }
         let digest = digest_of_member(name).ok_or_else(|| SourceError::MissingBlob(name.to_string()))?;
         if self.0.manifests.lock().is_ok_and(|m| m.contains(&digest)) {
@@ -348,7 +348,7 @@ impl Store for RegistryStore {
             let len = bytes.len() as u64;
             return Ok((Box::new(io::Cursor::new(bytes)), len));
         }
-        let blob = NetBlob::open(self.0.clone(), digest, 0)?;
+        let blob = NetBlob::open(self.0.clone(), digest)?;
         let len = blob.len;
         Ok((Box::new(blob), len))
     }
@@ -371,8 +371,8 @@ impl Store for RegistryStore {
 /// download with a range request at the offset reached; chunks come through a bounded
 /// channel, so memory stays at a few chunks per layer however large the blob.
 struct NetBlob {
-    reg: Arc<Registry>,
-    digest: String,
+    /// Keeps the runtime the download task runs on alive while the blob is read.
+    _reg: Arc<Registry>,
     len: u64,
     pos: u64,
     chunk: Bytes,
@@ -383,7 +383,7 @@ struct NetBlob {
 }
 
 impl NetBlob {
-    fn open(reg: Arc<Registry>, digest: String, offset: u64) -> Result<NetBlob, SourceError> {
+    fn open(reg: Arc<Registry>, digest: String) -> Result<NetBlob, SourceError> {
         let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(16);
         let r = reg.reference.clone();
         let what = format!("blob {digest}");
@@ -391,15 +391,15 @@ impl NetBlob {
         // `open`, and the length is known.
         let first = reg
             .rt
-            .block_on(reg.with_retries(|| start(&reg.client, &r, &digest, offset)))
+            .block_on(reg.with_retries(|| start(&reg.client, &r, &digest, 0)))
             .map_err(|e| describe(&r, &what, &e))?;
         let declared = reg.sizes.lock().ok().and_then(|s| s.get(&digest).copied());
-        let len = first.len.and_then(|l| l.checked_add(offset)).or(declared).unwrap_or(0);
+        let len = first.len.or(declared).unwrap_or(0);
         // The task holds no reference to the runtime's owner, so the runtime is never dropped
         // from inside itself.
-        let (client, task_ref, task_digest) = (reg.client.clone(), r.clone(), digest.clone());
-        reg.rt.spawn(async move { pump(client, task_ref, task_digest, offset, first, tx).await });
-        Ok(NetBlob { reg, digest, len, pos: offset, chunk: Bytes::new(), rx, ended: false, failed: None })
+        let client = reg.client.clone();
+        reg.rt.spawn(async move { pump(client, r, digest, first, tx).await });
+        Ok(NetBlob { _reg: reg, len, pos: 0, chunk: Bytes::new(), rx, ended: false, failed: None })
     }
 }
 
@@ -439,10 +439,11 @@ async fn pump(
     client: Client,
     reference: OciRef,
     digest: String,
-    mut offset: u64,
     first: Started,
     tx: tokio::sync::mpsc::Sender<io::Result<Bytes>>,
 ) {
+    // Bytes delivered so far: where a resumed download starts.
+    let mut offset = 0u64;
     let mut current = Some(first);
     let mut attempt = 1;
     loop {
@@ -548,27 +549,23 @@ impl Read for NetBlob {
     }
 }
 
+/// Forward only, reading and dropping: a download is verified inline, so nothing seeks back
+/// in it (only blobs whose contents are hashed later are read again, and those are files).
 impl Seek for NetBlob {
-    /// Forward seeks read and drop; backward ones start a new ranged download.
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         let target = match pos {
-            SeekFrom::Start(n) => n,
-            SeekFrom::Current(d) => {
-                self.pos.checked_add_signed(d).ok_or_else(|| io::Error::other("seek before start"))?
-            }
-            SeekFrom::End(d) => {
-                self.len.checked_add_signed(d).ok_or_else(|| io::Error::other("seek before start"))?
-            }
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
         };
-        if target < self.pos || target - self.pos > 64 << 20 {
-            let fresh = NetBlob::open(self.reg.clone(), self.digest.clone(), target)
-                .map_err(|e| io::Error::other(e.to_string()))?;
-            *self = fresh;
-            return Ok(target);
+        match target {
+            Some(t) if t >= self.pos => {
+                let skip = t - self.pos;
+                io::copy(&mut self.by_ref().take(skip), &mut io::sink())?;
+                Ok(self.pos)
+            }
+            _ => Err(io::Error::other("a registry download cannot seek backwards")),
         }
-        let skip = target - self.pos;
-        io::copy(&mut self.by_ref().take(skip), &mut io::sink())?;
-        Ok(self.pos)
     }
 }
 
@@ -639,9 +636,9 @@ pub(super) fn open(reference: &str, opts: &OpenOptions) -> Result<Image, SourceE
     let index = serde_json::json!({"schemaVersion": 2, "manifests": [entry]});
     reg.note_children(&bytes);
     if let Ok(mut f) = reg.fetched.lock() {
-        f.insert("index.json".into(), Arc::new(index.to_string().into_bytes()));
+        f.insert("index.json".into(), Arc::from(index.to_string().into_bytes()));
         if let Some(member) = super::Digest::parse(&digest).map(|d| d.blob_path()) {
-            f.insert(member, Arc::new(bytes));
+            f.insert(member, Arc::from(bytes));
         }
     }
     let store: Arc<dyn Store> = Arc::new(RegistryStore(reg));
