@@ -246,12 +246,19 @@ fn dir_flags(a: &Analysis) -> Vec<bool> {
 
 impl Model {
     pub fn new(a: Analysis) -> Model {
-        let last = a.layers.len().saturating_sub(1);
-        let mut m = Model {
+        let mut m = Model::unviewed(a, None);
+        m.layer_categories = layer_categories(&m.a);
+        m.dirs = dir_flags(&m.a);
+        m.finish()
+    }
+
+    /// The model before anything is derived from the image(s).
+    fn unviewed(a: Analysis, cmp: Option<Box<Cmp>>) -> Model {
+        Model {
             a,
-            cmp: None,
+            cmp,
             focus: Pane::Tree,
-            layer: last,
+            layer: 0,
             layer_mode: LayerMode::UpTo,
             sort: Sort::Size,
             help: false,
@@ -276,12 +283,15 @@ impl Model {
             path_cache: None,
             base: None,
             parents: Vec::new(),
-        };
-        m.layer_categories = layer_categories(&m.a);
-        m.dirs = dir_flags(&m.a);
-        m.parents = m.parent_table();
-        m.recompute_view();
-        m
+        }
+    }
+
+    /// The last layer selected, the parent table, and the first view.
+    fn finish(mut self) -> Model {
+        self.layer = self.layer_count().saturating_sub(1);
+        self.parents = self.parent_table();
+        self.recompute_view();
+        self
     }
 
     fn parent_table(&self) -> Vec<NodeId> {
@@ -292,23 +302,19 @@ impl Model {
     pub fn compare(before: Analysis, after: Analysis) -> Model {
         let c = compare(&before, &after, &DEFAULT_LEAKS);
         let tree = DiffTree::build(&before, &after);
-        let mut m = Model::new(after);
         let mut cats = layer_categories(&before);
-        cats.extend(std::mem::take(&mut m.layer_categories));
-        m.layer_categories = cats;
-        let (bd, ad) = (dir_flags(&before), std::mem::take(&mut m.dirs));
-        m.dirs = (0..tree.len() as NodeId)
+        cats.extend(layer_categories(&after));
+        let (bd, ad) = (dir_flags(&before), dir_flags(&after));
+        let dirs = (0..tree.len() as NodeId)
             .map(|n| {
-                tree.after(n, &m.a).is_some_and(|x| ad[x as usize])
+                tree.after(n, &after).is_some_and(|x| ad[x as usize])
                     || tree.before(n).is_some_and(|x| bd[x as usize])
             })
             .collect();
-        m.cmp = Some(Box::new(Cmp { before, c, tree }));
-        m.base = None;
-        m.parents = m.parent_table();
-        m.layer = m.layer_count().saturating_sub(1);
-        m.recompute_view();
-        m
+        let mut m = Model::unviewed(after, Some(Box::new(Cmp { before, c, tree })));
+        m.layer_categories = cats;
+        m.dirs = dirs;
+        m.finish()
     }
 
     pub fn selected_node(&self) -> Option<NodeId> {
