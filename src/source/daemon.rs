@@ -121,7 +121,7 @@ pub(super) fn open(name: &str, opts: &OpenOptions) -> Result<Image, SourceError>
             .ok()
             .and_then(|v| v.get("message")?.as_str().map(str::to_string))
             .unwrap_or_else(|| body.trim().to_string());
-        let message: String = message.split_whitespace().collect::<Vec<_>>().join(" ");
+        let message = super::registry::one_line(&message);
         return Err(if code == 404 {
             SourceError::NotFound(format!("the Docker engine has no image {name}: {message}"))
         } else {

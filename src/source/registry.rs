@@ -161,7 +161,8 @@ fn describe(r: &OciRef, what: &str, e: &OciDistributionError) -> SourceError {
     SourceError::Registry(msg)
 }
 
-fn one_line(s: &str) -> String {
+/// A message from elsewhere (a registry, an engine) on one line.
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
