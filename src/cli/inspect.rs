@@ -61,6 +61,15 @@ pub struct AttributionArgs {
     pub config: Option<PathBuf>,
 }
 
+impl AttributionArgs {
+    /// The `--dockerfile`, parsed, when one was given.
+    fn load_dockerfile(&self) -> anyhow::Result<Option<Dockerfile>> {
+        let Some(path) = &self.dockerfile else { return Ok(None) };
+        let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+        Ok(Some(Dockerfile::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?))
+    }
+}
+
 pub(crate) fn parse_platform(s: &str) -> Result<Platform, String> {
     Platform::parse(s).ok_or_else(|| format!("{s:?} is not os/arch[/variant]"))
 }
@@ -86,13 +95,7 @@ pub fn analyze_with(
     let rules = Rules::load(attribution.config.as_deref())?;
     let opts = OpenOptions { platform };
     let image = Image::open(reference, &opts).with_context(|| reference.to_string())?;
-    let dockerfile = match &attribution.dockerfile {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-            Some(Dockerfile::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?)
-        }
-        None => None,
-    };
+    let dockerfile = attribution.load_dockerfile()?;
     let base_layers = match &attribution.base {
         Some(base) => {
             let b = Image::open(base, &opts).with_context(|| base.to_string())?;
@@ -136,13 +139,7 @@ struct LayerLine {
 fn layers_only(args: &Args) -> anyhow::Result<String> {
     let opts = OpenOptions { platform: args.platform.clone() };
     let image = Image::open(&args.image, &opts).with_context(|| args.image.clone())?;
-    let dockerfile = match &args.attribution.dockerfile {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-            Some(Dockerfile::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?)
-        }
-        None => None,
-    };
+    let dockerfile = args.attribution.load_dockerfile()?;
     let history = pair_history(&image.config, image.layers.len());
     let target = args.attribution.target.as_deref();
     let attributions = attribute(&history, dockerfile.as_ref().map(|d| (d, target)), None)
