@@ -18,7 +18,8 @@ use weigh::source::{Image, OpenOptions};
 fn keep_verbatim(path: &str, size: u64) -> bool {
     let base = path.rsplit('/').next().unwrap_or(path);
     size <= 4 << 20
-        && (weigh::index::is_metadata(path) || matches!(base, "os-release" | "INSTALLER" | "top_level.txt"))
+        && (weigh::classify::wants_content(path)
+            || matches!(base, "os-release" | "INSTALLER" | "top_level.txt"))
 }
 
 /// apt names its index files after the mirror's host (`HOST_debian_dists_...`); the project's

@@ -11,10 +11,7 @@ use std::time::{Duration, Instant};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use weigh::analysis::Analysis;
-use weigh::attribute::{attribute, pair_history};
-use weigh::classify::Rules;
-use weigh::index::{Index, IndexOptions, NoProgress};
-use weigh::source::{Image, OpenOptions};
+use weigh::index::NoProgress;
 use weigh::tui::model::{Model, Msg, update};
 
 fn pct(mut v: Vec<Duration>, p: f64) -> Duration {
@@ -23,11 +20,7 @@ fn pct(mut v: Vec<Duration>, p: f64) -> Duration {
 }
 
 fn load(reference: &str) -> Result<Analysis, Box<dyn std::error::Error>> {
-    let image = Image::open(reference, &OpenOptions::default())?;
-    let index = Index::build(&image, IndexOptions::default(), &NoProgress)?;
-    let history = pair_history(&image.config, image.layers.len());
-    let attribution = attribute(&history, None, None)?;
-    Ok(Analysis::new(&image, index, history, attribution, &Rules::default()))
+    Ok(weigh::analyze(reference, &weigh::Options::default(), &NoProgress)?)
 }
 
 fn filter(text: &str) -> Vec<Msg> {

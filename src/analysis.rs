@@ -90,12 +90,61 @@ pub struct Analysis {
 /// Something that makes up a measured number: a package, a path, a layer, a category.
 #[derive(Debug, Clone, Serialize)]
 pub struct Contributor {
-    /// `package`, `path`, `layer`, `category` or `stage`.
-    pub kind: &'static str,
+    pub kind: ContributorKind,
     pub name: String,
     pub bytes: u64,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub detail: String,
+    #[serde(skip_serializing_if = "Detail::is_none")]
+    pub detail: Detail,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContributorKind {
+    Package,
+    Path,
+    Layer,
+    Category,
+}
+
+impl ContributorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ContributorKind::Package => "package",
+            ContributorKind::Path => "path",
+            ContributorKind::Layer => "layer",
+            ContributorKind::Category => "category",
+        }
+    }
+}
+
+/// More about a contributor; `report::fmt::detail` words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detail {
+    None,
+    /// A package's directory.
+    Path(String),
+    /// The command that made a layer.
+    Command(String),
+    /// A hidden copy: the layer that wrote it and the one that hid it.
+    Hidden {
+        layer: usize,
+        by: usize,
+    },
+    /// A category's growth against a baseline.
+    Growth,
+}
+
+impl Detail {
+    pub fn is_none(&self) -> bool {
+        *self == Detail::None
+    }
+}
+
+// The documents carry the detail as its text.
+impl Serialize for Detail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::report::fmt::detail(self))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -261,12 +310,7 @@ impl Analysis {
 
     /// Visible non-directory nodes with the bytes they carry.
     pub fn visible_files(&self) -> impl Iterator<Item = (NodeId, u64)> + '_ {
-        let ix = &self.index;
-        ix.current
-            .iter()
-            .enumerate()
-            .filter(move |&(_, &e)| e != crate::index::NONE && ix.entries[e as usize].kind != Kind::Dir)
-            .map(move |(n, _)| (n as NodeId, ix.node_size[n]))
+        self.index.visible_files()
     }
 
     /// What `nodes` (files with their bytes) consist of, largest first: the packages that own
@@ -292,12 +336,12 @@ impl Analysis {
             .map(|&(p, b)| {
                 let pkg = &cl.packages[p as usize];
                 Contributor {
-                    kind: "package",
+                    kind: ContributorKind::Package,
                     name: format!("{} {} {}", pkg.ecosystem.name(), pkg.name, pkg.version)
                         .trim_end()
                         .to_string(),
                     bytes: b,
-                    detail: pkg.path.clone().unwrap_or_default(),
+                    detail: pkg.path.clone().map_or(Detail::None, Detail::Path),
                 }
             })
             .collect();
@@ -305,10 +349,10 @@ impl Analysis {
         dirs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         for (d, b) in dirs.into_iter().take(top.saturating_sub(out.len()).max(3)) {
             out.push(Contributor {
-                kind: "path",
+                kind: ContributorKind::Path,
                 name: self.index.paths.path(d),
                 bytes: b,
-                detail: String::new(),
+                detail: Detail::None,
             });
         }
         out.sort_by_key(|c| std::cmp::Reverse(c.bytes));
@@ -320,12 +364,9 @@ impl Analysis {
     pub fn top_reason(&self, c: Category) -> Option<String> {
         let mut by: std::collections::HashMap<u32, u64> = std::collections::HashMap::new();
         let cl = &self.classes;
-        for (node, &e) in self.index.current.iter().enumerate() {
-            if e != crate::index::NONE
-                && cl.category[node] == c
-                && self.index.entries[e as usize].kind != Kind::Dir
-            {
-                *by.entry(cl.reason[node]).or_default() += self.index.node_size[node];
+        for (node, bytes) in self.index.visible_files() {
+            if cl.category[node as usize] == c {
+                *by.entry(cl.reason[node as usize]).or_default() += bytes;
             }
         }
         by.into_iter()
@@ -447,12 +488,9 @@ impl Analysis {
 fn stage_totals(ix: &Index, layers: &[LayerInfo]) -> Vec<StageTotal> {
     let mut out: Vec<StageTotal> = Vec::new();
     let mut per_layer = vec![(0u64, 0u64); layers.len()];
-    for (node, &c) in ix.current.iter().enumerate() {
-        if c == crate::index::NONE || ix.entries[c as usize].kind == Kind::Dir {
-            continue;
-        }
-        let l = &mut per_layer[ix.entries[c as usize].layer as usize];
-        l.0 += ix.node_size[node];
+    for (node, e) in ix.final_files() {
+        let l = &mut per_layer[e.layer as usize];
+        l.0 += ix.node_size[node as usize];
         l.1 += 1;
     }
     for (l, (bytes, files)) in layers.iter().zip(per_layer) {
@@ -486,11 +524,8 @@ fn top_by<T: Copy + Ord>(items: &mut Vec<T>, n: usize, key: impl Fn(&T) -> u64) 
 fn find_duplicates(ix: &Index) -> Vec<DuplicateGroup> {
     let mut keyed: Vec<(u64, u64, NodeId)> = Vec::new();
     for (node, &c) in ix.current.iter().enumerate() {
-        if c == crate::index::NONE {
-            continue;
-        }
+        let Some(e) = ix.entries.get(c as usize) else { continue };
         let size = ix.node_size[node];
-        let e = &ix.entries[c as usize];
         if size == 0 || !matches!(e.kind, Kind::File | Kind::Hardlink) {
             continue;
         }

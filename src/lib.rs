@@ -7,6 +7,11 @@ pub mod classify;
 pub mod cli;
 pub mod compare;
 pub mod index;
+pub mod path;
+pub mod pipeline;
 pub mod report;
 pub mod source;
 pub mod tui;
+pub mod view;
+
+pub use pipeline::{Error, Options, analyze, layers};

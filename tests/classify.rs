@@ -9,19 +9,14 @@ use std::path::Path;
 use serde_json::json;
 use support::*;
 use weigh::analysis::Analysis;
-use weigh::attribute::{attribute, pair_history};
 use weigh::classify::{Category, Ecosystem, Rules};
-use weigh::index::{Index, IndexOptions, NoProgress};
-use weigh::source::{Image, OpenOptions};
+use weigh::index::NoProgress;
 
 fn analyze_with(img: &Img, rules: &Rules) -> Analysis {
     let dir = tempfile::tempdir().unwrap();
     write_dir(dir.path(), &oci_files(&[("latest", img)]));
-    let image = Image::open(&format!("oci:{}", dir.path().display()), &OpenOptions::default()).unwrap();
-    let index = Index::build(&image, IndexOptions::default(), &NoProgress).unwrap();
-    let history = pair_history(&image.config, image.layers.len());
-    let attribution = attribute(&history, None, None).unwrap();
-    Analysis::new(&image, index, history, attribution, rules)
+    let opts = weigh::Options { rules: rules.clone(), ..Default::default() };
+    weigh::analyze(&format!("oci:{}", dir.path().display()), &opts, &NoProgress).unwrap()
 }
 
 fn analyze(img: &Img) -> Analysis {
@@ -603,7 +598,7 @@ fn base_image_as_the_builder_recorded_it() {
     let a = analyze(&img);
     assert_eq!(a.image.id.base_name.as_deref(), Some("node:20-slim"));
     assert_eq!(a.image.id.base_digest.as_deref(), Some("sha256:abc"));
-    assert!(weigh::report::text::render(&a, 3).contains("base       node:20-slim sha256:abc"));
+    assert!(weigh::report::text::inspect(&a, 3).contains("base       node:20-slim sha256:abc"));
 }
 
 /// Hostile shapes: a directory chain 5,000 deep and a dpkg database whose dependencies

@@ -81,7 +81,7 @@ fn corrupt_blob_is_a_digest_mismatch() {
     data[n - 6] ^= 0xff;
     std::fs::write(&layer0, data).unwrap();
     let e = fails(&r);
-    assert!(e.contains("layer 0") && (e.contains("digest mismatch") || e.contains("corrupt")), "{e}");
+    assert!(e.contains("layer 0") && e.contains("digest mismatch"), "{e}");
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn digest_mismatch_with_valid_content() {
     replacement.resize(orig.len(), 0);
     std::fs::write(&layer0, &replacement).unwrap();
     let e = fails(&r);
-    assert!(e.contains("layer 0") && e.contains("digest mismatch") || e.contains("corrupt"), "{e}");
+    assert!(e.contains("layer 0") && e.contains("digest mismatch"), "{e}");
 }
 
 #[test]

@@ -5,16 +5,11 @@ mod support;
 
 use support::*;
 use weigh::analysis::Analysis;
-use weigh::attribute::{attribute, pair_history};
-use weigh::index::{Index, IndexOptions, NoProgress};
+use weigh::index::NoProgress;
 use weigh::source::{Image, OpenOptions, Platform};
 
 fn analyze_ref(reference: &str) -> Analysis {
-    let image = Image::open(reference, &OpenOptions::default()).unwrap();
-    let index = Index::build(&image, IndexOptions::default(), &NoProgress).unwrap();
-    let history = pair_history(&image.config, image.layers.len());
-    let attribution = attribute(&history, None, None).unwrap();
-    Analysis::new(&image, index, history, attribution, &weigh::classify::Rules::default())
+    weigh::analyze(reference, &weigh::Options::default(), &NoProgress).unwrap()
 }
 
 fn analyze(img: &Img) -> Analysis {
@@ -212,8 +207,12 @@ fn platform_is_chosen_from_an_index() {
     let dir = tempfile::tempdir().unwrap();
     write_dir(dir.path(), &oci_multiplatform_files("multi", &[&amd, &arm]));
     let r = format!("oci:{}", dir.path().display());
-    let open =
-        |p: Option<&str>| Image::open(&r, &OpenOptions { platform: p.map(|p| Platform::parse(p).unwrap()) });
+    let open = |p: Option<&str>| {
+        Image::open(
+            &r,
+            &OpenOptions { platform: p.map(|p| Platform::parse(p).unwrap()), ..Default::default() },
+        )
+    };
     let img = open(Some("linux/arm64")).unwrap();
     assert_eq!(img.id.platform.to_string(), "linux/arm64");
     assert_eq!(img.id.available_platforms.len(), 2, "the attestation manifest is not a platform");

@@ -4,20 +4,14 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use weigh::analysis::Analysis;
-use weigh::attribute::{attribute, pair_history};
-use weigh::classify::{Category, Rules};
-use weigh::index::{Change, Index, IndexOptions, NoProgress};
-use weigh::source::{Image, OpenOptions};
+use weigh::classify::Category;
+use weigh::index::{Change, NoProgress};
 use weigh::tui::model::{LayerMode, Model, Msg, Pane, update};
 use weigh::tui::{areas, key_msg, mouse_msg, view};
 
 fn demo(name: &str) -> Analysis {
     let reference = format!("{}/fixtures/demo/{name}", env!("CARGO_MANIFEST_DIR"));
-    let image = Image::open(&reference, &OpenOptions::default()).unwrap();
-    let index = Index::build(&image, IndexOptions::default(), &NoProgress).unwrap();
-    let history = pair_history(&image.config, image.layers.len());
-    let attribution = attribute(&history, None, None).unwrap();
-    let mut a = Analysis::new(&image, index, history, attribution, &Rules::default());
+    let mut a = weigh::analyze(&reference, &weigh::Options::default(), &NoProgress).unwrap();
     // Snapshots should not name this machine's checkout.
     a.image.id.reference = format!("fixtures/demo/{name}");
     a
@@ -137,9 +131,12 @@ fn keys_map_to_messages() {
     assert_eq!(key_msg(k(KeyCode::Char('q')), true), Some(Msg::FilterChar('q')), "typing a filter");
     assert_eq!(key_msg(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL), true), Some(Msg::Quit));
     assert_eq!(key_msg(k(KeyCode::Char('?')), false), Some(Msg::Help));
-    // Every binding in the help has a key that produces a message.
-    for (keys, _) in weigh::tui::help::BINDINGS {
-        assert!(!keys.is_empty());
+    // Every key the help lists produces the message the help says it does.
+    for b in weigh::tui::help::BINDINGS {
+        assert!(!b.keys.is_empty() || b.label == "mouse", "{}: no keys", b.label);
+        for (code, msg) in b.keys {
+            assert_eq!(key_msg(k(*code), false).as_ref(), Some(msg), "{}: {code:?}", b.label);
+        }
     }
 }
 

@@ -30,6 +30,17 @@ pub struct DStep {
     pub copy_from: Option<String>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DockerfileError {
+    /// What parse-dockerfile says is wrong.
+    #[error("{0}")]
+    Syntax(String),
+    #[error("no FROM instruction")]
+    NoFrom,
+    #[error("no stage named {0:?}")]
+    NoStage(String),
+}
+
 #[derive(Debug, Clone)]
 pub struct Dockerfile {
     pub stages: Vec<Stage>,
@@ -60,8 +71,8 @@ fn substitute(s: &str, args: &HashMap<String, String>) -> String {
 }
 
 impl Dockerfile {
-    pub fn parse(text: &str) -> Result<Dockerfile, String> {
-        let parsed = parse_dockerfile::parse(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Dockerfile, DockerfileError> {
+        let parsed = parse_dockerfile::parse(text).map_err(|e| DockerfileError::Syntax(e.to_string()))?;
         let mut args: HashMap<String, String> = HashMap::new();
         for a in parsed.global_args() {
             if let Some((k, v)) = a.arguments.value.trim().split_once('=') {
@@ -123,7 +134,7 @@ impl Dockerfile {
             stages.push(Stage { index, name, from, steps });
         }
         if stages.is_empty() {
-            return Err("no FROM instruction".into());
+            return Err(DockerfileError::NoFrom);
         }
         Ok(Dockerfile { stages })
     }
@@ -138,10 +149,10 @@ impl Dockerfile {
 
     /// The stages an image of `target` (default: the last stage) is built on, root first:
     /// `FROM base AS final` puts `base`'s layers under `final`'s.
-    pub fn chain(&self, target: Option<&str>) -> Result<Vec<&Stage>, String> {
+    pub fn chain(&self, target: Option<&str>) -> Result<Vec<&Stage>, DockerfileError> {
         let mut cur = match target {
-            Some(t) => self.stage(t).ok_or_else(|| format!("no stage named {t:?}"))?,
-            None => self.stages.last().ok_or("no stages")?,
+            Some(t) => self.stage(t).ok_or_else(|| DockerfileError::NoStage(t.to_string()))?,
+            None => self.stages.last().ok_or(DockerfileError::NoFrom)?,
         };
         let mut chain = vec![cur];
         while let Some(parent) = self.stage(&cur.from).filter(|p| p.index < cur.index) {

@@ -41,6 +41,35 @@ pub fn pair_history(config: &ImageConfiguration, layers: usize) -> Vec<Option<Hi
     out
 }
 
+/// Why layers cannot be attributed as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AttributeError {
+    #[error(
+        "the Dockerfile does not match the image: layer {} was made by `{} {}` where the Dockerfile has `{} {}` (stage {})",
+        .0.layer, .0.made_by.0, crate::report::fmt::short_command(&.0.made_by.1, 60),
+        .0.expected.0, crate::report::fmt::short_command(&.0.expected.1, 60), .0.stage
+    )]
+    Mismatch(Box<Mismatch>),
+    #[error(
+        "the Dockerfile does not match the image: `{} {}` (stage {stage}) has no layer left to match",
+        expected.0, crate::report::fmt::short_command(&expected.1, 60)
+    )]
+    NoLayerLeft { expected: (String, String), stage: String },
+    #[error(transparent)]
+    Dockerfile(#[from] dockerfile::DockerfileError),
+}
+
+/// A layer whose history is not the Dockerfile step it should be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub layer: usize,
+    /// The history's instruction and arguments.
+    pub made_by: (String, String),
+    /// The Dockerfile's.
+    pub expected: (String, String),
+    pub stage: String,
+}
+
 /// What made a layer: its instruction, and the stage whose output it is.
 #[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
 pub struct Attribution {
@@ -87,7 +116,7 @@ pub fn attribute(
     history: &[Option<HistoryInfo>],
     dockerfile: Option<(&dockerfile::Dockerfile, Option<&str>)>,
     base_layers: Option<usize>,
-) -> Result<Vec<Attribution>, String> {
+) -> Result<Vec<Attribution>, AttributeError> {
     let steps: Vec<Option<history::Step>> = history
         .iter()
         .map(|h| h.as_ref().and_then(|h| history::parse(h.created_by.as_deref()?, h.comment.as_deref())))
@@ -124,20 +153,18 @@ pub fn attribute(
                 // WORKDIR makes a layer with BuildKit only, and only for a new directory.
                 _ if d.instruction == "WORKDIR" => {}
                 Some((i, s)) => {
-                    return Err(format!(
-                        "the Dockerfile does not match the image: layer {i} was made by `{} {}` where the Dockerfile has `{} {}` (stage {stage})",
-                        s.instruction,
-                        short_command(&s.args, 60),
-                        d.instruction,
-                        short_command(&d.args, 60)
-                    ));
+                    return Err(AttributeError::Mismatch(Box::new(Mismatch {
+                        layer: i,
+                        made_by: (s.instruction.clone(), s.args.clone()),
+                        expected: (d.instruction.clone(), d.args.clone()),
+                        stage: stage.clone(),
+                    })));
                 }
                 None => {
-                    return Err(format!(
-                        "the Dockerfile does not match the image: `{} {}` (stage {stage}) has no layer left to match",
-                        d.instruction,
-                        short_command(&d.args, 60)
-                    ));
+                    return Err(AttributeError::NoLayerLeft {
+                        expected: (d.instruction.clone(), d.args.clone()),
+                        stage: stage.clone(),
+                    });
                 }
             }
         }
@@ -160,40 +187,6 @@ pub fn attribute(
         a.stage = None;
     }
     Ok(out)
-}
-
-/// A one-line form of a `created_by` command for tables: drops the shell wrapper and
-/// builder markers, collapses whitespace, and cuts to `width` characters.
-pub fn short_command(created_by: &str, width: usize) -> String {
-    let mut s = created_by.trim();
-    s = s.strip_suffix("# buildkit").unwrap_or(s).trim();
-    let mut run = false;
-    if let Some(rest) = s.strip_prefix("RUN ") {
-        run = true;
-        s = rest.trim_start();
-    }
-    // RUN lines with build args: `|2 A=1 B=2 /bin/sh -c cmd`.
-    if s.starts_with('|')
-        && let Some((_, cmd)) = s.split_once(" /bin/sh -c ")
-    {
-        run = true;
-        s = cmd;
-    }
-    if let Some(rest) = s.strip_prefix("/bin/sh -c #(nop) ") {
-        s = rest.trim_start();
-    } else if let Some(rest) = s.strip_prefix("/bin/sh -c ") {
-        run = true;
-        s = rest.trim_start();
-    }
-    let body = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let one_line = if run { format!("RUN {body}") } else { body };
-    if one_line.chars().count() <= width {
-        one_line
-    } else {
-        let mut cut: String = one_line.chars().take(width.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    }
 }
 
 #[cfg(test)]
@@ -242,10 +235,11 @@ mod tests {
         let df = dockerfile::Dockerfile::parse(DF).unwrap();
         let err = attribute(&hist(&["/bin/sh", "RUN /bin/sh -c make # buildkit"]), Some((&df, None)), None)
             .unwrap_err();
-        assert!(err.contains("does not match") && err.contains("layer 1"), "{err}");
+        assert!(matches!(&err, AttributeError::Mismatch(m) if m.layer == 1), "{err}");
+        assert!(err.to_string().contains("does not match") && err.to_string().contains("layer 1"), "{err}");
         let err =
             attribute(&hist(&["COPY /app/dist ./dist # buildkit"]), Some((&df, None)), None).unwrap_err();
-        assert!(err.contains("no layer left"), "{err}");
+        assert!(err.to_string().contains("no layer left"), "{err}");
     }
 
     #[test]
@@ -265,20 +259,5 @@ mod tests {
         let a = attribute(&h, None, None).unwrap();
         assert_eq!(a.iter().map(|a| a.base_image).collect::<Vec<_>>(), [true, true, false, false]);
         assert_eq!(a[3].instruction.as_deref(), Some("RUN"));
-    }
-
-    #[test]
-    fn shortens_commands_of_both_builders() {
-        assert_eq!(short_command("/bin/sh -c #(nop) COPY dir:abc in ./dist ", 80), "COPY dir:abc in ./dist");
-        assert_eq!(short_command("RUN /bin/sh -c npm ci # buildkit", 80), "RUN npm ci");
-        assert_eq!(short_command("COPY /app/dist ./dist # buildkit", 80), "COPY /app/dist ./dist");
-        assert_eq!(
-            short_command("RUN |1 NODE_ENV=production /bin/sh -c npm ci # buildkit", 80),
-            "RUN npm ci"
-        );
-        assert_eq!(
-            short_command("/bin/sh -c apt-get update &&     apt-get install -y g++", 20),
-            "RUN apt-get update …"
-        );
     }
 }

@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::ValueEnum;
 
-use super::inspect::{AttributionArgs, analyze, parse_platform};
-use crate::budget::{Budget, Metric, evaluate, init};
-use crate::report::{junit, sarif, verdict};
+use super::options::{AttributionArgs, Globals, analyze, parse_platform};
+use crate::budget::{Budget, Metric, evaluate, starter::starter};
+use crate::report::{github, json, junit, markdown, sarif, text};
 use crate::source::Platform;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -88,16 +88,16 @@ fn load_budget(path: Option<&Path>) -> anyhow::Result<Budget> {
 
 fn render(format: Format, v: &crate::budget::Verdict, seconds: f64) -> String {
     match format {
-        Format::Text => verdict::text(v),
-        Format::Json => verdict::json(v),
+        Format::Text => text::verdict(v),
+        Format::Json => json::verdict(v),
         Format::Junit => junit::render(v, seconds),
         Format::Sarif => sarif::render(v),
-        Format::Markdown => verdict::markdown(v),
-        Format::Github => verdict::github(v),
+        Format::Markdown => markdown::verdict(v),
+        Format::Github => github::verdict(v),
     }
 }
 
-pub fn run(args: Args, quiet: bool) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     if args.init {
         let target = args.budget.clone().unwrap_or_else(|| PathBuf::from("weigh.toml"));
@@ -112,12 +112,13 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<ExitCode> {
         {
             anyhow::bail!("{name} already has a [budget]; edit it, or give --budget NEW_FILE");
         }
-        let a = analyze(&args.image, args.platform.clone(), &args.attribution, quiet)?;
+        let opts = args.attribution.options(args.platform.clone(), g)?;
+        let a = analyze(&args.image, &opts, g.quiet)?;
         let mut text = existing.unwrap_or_default();
         if !text.is_empty() && !text.ends_with("\n\n") {
             text.push_str(if text.ends_with('\n') { "\n" } else { "\n\n" });
         }
-        let starter = init(&a);
+        let starter = crate::report::toml::starter(&starter(&a));
         text.push_str(&starter);
         std::fs::write(&target, &text).with_context(|| name.clone())?;
         println!("wrote a starter [budget] to {name}:\n\n{starter}");
@@ -140,12 +141,13 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<ExitCode> {
             budget.source
         );
     }
-    let a = analyze(&args.image, args.platform.clone(), &attribution, quiet)?;
+    let opts = attribution.options(args.platform.clone(), g)?;
+    let a = analyze(&args.image, &opts, g.quiet)?;
     let baseline = match &baseline_ref {
         Some(b) => {
             let same_rules =
                 AttributionArgs { config: attribution.config.clone(), ..AttributionArgs::default() };
-            Some(analyze(b, args.platform.clone(), &same_rules, quiet)?)
+            Some(analyze(b, &same_rules.options(args.platform.clone(), g)?, g.quiet)?)
         }
         None => None,
     };
@@ -165,15 +167,10 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<ExitCode> {
             .append(true)
             .open(&summary)
             .with_context(|| format!("GITHUB_STEP_SUMMARY {summary}"))?;
-        f.write_all(verdict::markdown(&v).as_bytes())
+        f.write_all(markdown::verdict(&v).as_bytes())
             .with_context(|| format!("GITHUB_STEP_SUMMARY {summary}"))?;
     }
     let out = render(format, &v, seconds);
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(e).context("writing the verdict"),
-    }
+    super::write_stdout(|w| w.write_all(out.as_bytes()))?;
     Ok(if v.pass { ExitCode::SUCCESS } else { ExitCode::from(super::EXIT_FAIL) })
 }

@@ -1,17 +1,17 @@
 //! `weigh compare BEFORE AFTER`: what changed between two images, typically the single-stage
 //! and the multi-stage build of one app.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::ValueEnum;
 
-use super::inspect::{AttributionArgs, analyze, parse_platform};
+use super::options::{AttributionArgs, Globals, analyze, parse_platform};
 use crate::classify::Category;
 use crate::compare::{DEFAULT_LEAKS, compare};
-use crate::report::{compare as fmt, html};
+use crate::report::{html, json, markdown, text};
 use crate::source::Platform;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -57,34 +57,29 @@ fn parse_category(s: &str) -> Result<String, String> {
         .ok_or_else(|| format!("unknown category {s:?} (one of: {})", Category::names().join(", ")))
 }
 
-pub fn run(args: Args, quiet: bool) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     let side = |dockerfile: &Option<PathBuf>| AttributionArgs {
         dockerfile: dockerfile.clone(),
         config: args.config.clone(),
         ..AttributionArgs::default()
     };
-    let before = analyze(&args.before, args.platform.clone(), &side(&args.before_dockerfile), quiet)?;
-    let after = analyze(&args.after, args.platform.clone(), &side(&args.after_dockerfile), quiet)?;
+    let before_opts = side(&args.before_dockerfile).options(args.platform.clone(), g)?;
+    let after_opts = side(&args.after_dockerfile).options(args.platform.clone(), g)?;
+    let before = analyze(&args.before, &before_opts, g.quiet)?;
+    let after = analyze(&args.after, &after_opts, g.quiet)?;
     let leaks: Vec<Category> = args.leaks.iter().filter_map(|l| Category::parse(l)).collect();
     let c = compare(&before, &after, &leaks);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let out = match args.format {
-        Format::Text => fmt::text(&c, color),
-        Format::Json => fmt::json(&c),
-        Format::Markdown => fmt::markdown(&c),
-        Format::Html => html::render(&c, &before, &after),
+        Format::Text => text::compare(&c, color),
+        Format::Json => json::compare(&c),
+        Format::Markdown => markdown::compare(&c),
+        Format::Html => html::compare(&c, &before, &after),
     };
     match &args.output {
         Some(file) => std::fs::write(file, out).with_context(|| file.display().to_string())?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Err(e) => return Err(e).context("writing the report"),
-            }
-        }
+        None => super::write_stdout(|w| w.write_all(out.as_bytes()))?,
     }
     Ok(ExitCode::SUCCESS)
 }

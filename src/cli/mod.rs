@@ -3,6 +3,7 @@
 mod check;
 mod compare;
 mod inspect;
+mod options;
 mod progress;
 mod tui;
 
@@ -115,6 +116,21 @@ where
     }
 }
 
+/// Writes a report to stdout. A reader that stops early (`weigh inspect x | head`) is not an
+/// error.
+pub(crate) fn write_stdout(
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match write(&mut out).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("writing the report"))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let password = if cli.password_stdin {
         let mut text = String::new();
@@ -124,19 +140,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    if let Some(dir) = &cli.cache_dir {
-        crate::index::cache::configure(dir.clone());
-    }
-    crate::source::registry::configure(crate::source::registry::RegistryOptions {
-        username: cli.username.clone(),
-        password,
-        insecure: cli.insecure_registry.clone(),
-        timeout: Some(std::time::Duration::from_secs(cli.registry_timeout.max(1))),
-    });
+    let g = options::Globals {
+        quiet: cli.quiet,
+        registry: crate::source::registry::RegistryOptions {
+            username: cli.username.clone(),
+            password,
+            insecure: cli.insecure_registry.clone(),
+            timeout: Some(std::time::Duration::from_secs(cli.registry_timeout.max(1))),
+            ..Default::default()
+        },
+        cache_dir: cli.cache_dir.clone(),
+    };
     match cli.command {
-        Command::Inspect(args) => inspect::run(args, cli.quiet),
-        Command::Check(args) => check::run(args, cli.quiet),
-        Command::Compare(args) => compare::run(args, cli.quiet),
-        Command::Tui(args) => tui::run(args),
+        Command::Inspect(args) => inspect::run(args, &g),
+        Command::Check(args) => check::run(args, &g),
+        Command::Compare(args) => compare::run(args, &g),
+        Command::Tui(args) => tui::run(args, &g),
     }
 }

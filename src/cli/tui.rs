@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::inspect::{AttributionArgs, analyze_with, parse_platform};
+use super::options::{AttributionArgs, Globals, parse_platform};
 use crate::source::Platform;
 use crate::tui::model::Model;
 
@@ -19,7 +19,7 @@ pub struct Args {
     pub attribution: AttributionArgs,
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!("the TUI needs a terminal: use `weigh inspect` or `weigh compare` for a report");
@@ -29,11 +29,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(a) => format!("{image} and {a}"),
         None => image.clone(),
     };
+    let opts = attribution.options(platform, g)?;
     crate::tui::run(&reference, move |progress| {
-        let first = analyze_with(&image, platform.clone(), &attribution, Some(progress), true)?;
+        let first = crate::analyze(&image, &opts, progress)?;
         Ok(match after {
             Some(after) => {
-                let second = analyze_with(&after, platform, &attribution, Some(progress), true)?;
+                let second = crate::analyze(&after, &opts, progress)?;
                 Model::compare(first, second)
             }
             None => Model::new(first),

@@ -80,7 +80,9 @@ pub struct LayerRow {
     pub stage: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instruction: Option<String>,
-    pub command: String,
+    /// The history's `created_by`; the documents carry it shortened.
+    #[serde(rename = "command", serialize_with = "crate::report::fmt::serialize_command")]
+    pub created_by: String,
     /// Bytes of this layer still in the image.
     pub bytes: u64,
     pub shared: bool,
@@ -94,13 +96,73 @@ pub struct Leak {
     pub top: Vec<Contributor>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A change to the Dockerfile, what in the image calls for it, and the bytes it saves;
+/// `report::fmt::recommendation` words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recommendation {
-    pub title: String,
-    /// What in the image shows it (paths, packages).
-    pub evidence: String,
+    pub kind: Advice,
+    pub evidence: Evidence,
     /// Bytes it would take out of AFTER.
     pub saves: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeManager {
+    Npm,
+    Pnpm,
+    Yarn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Advice {
+    /// devDependencies: a production-only install in its own stage.
+    ProductionDependencies(NodeManager),
+    PythonProductionRequirements,
+    /// Compilers and headers: a build stage.
+    BuildStage,
+    CleanNodeGyp,
+    CleanApt,
+    NpmCache,
+    PipCache,
+    TestsInBuildStage,
+    CopyBuildOutputOnly,
+    NoSourceMaps,
+    IgnoreGit,
+    /// Bytes hidden by later layers still ship.
+    DeleteInSameRun,
+    NonRootUser,
+}
+
+/// What in the image shows a recommendation is needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Evidence {
+    /// Package names, largest first.
+    Packages(Vec<String>),
+    /// Directories, largest first.
+    Paths(Vec<String>),
+    AptCache {
+        lists: u64,
+        archives: u64,
+    },
+    /// Hidden copies: their path and the layer that wrote them.
+    Hidden(Vec<(String, usize)>),
+    /// The category's data is in the image (version control).
+    Present,
+    /// The config's USER, or none (the container runs as root).
+    User(Option<String>),
+}
+
+// The documents carry a recommendation as its words.
+impl Serialize for Recommendation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let (title, evidence) = crate::report::fmt::recommendation(self);
+        let mut st = s.serialize_struct("Recommendation", 3)?;
+        st.serialize_field("title", &title)?;
+        st.serialize_field("evidence", &evidence)?;
+        st.serialize_field("saves", &self.saves)?;
+        st.end()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -159,10 +221,9 @@ fn compressed_by_category(a: &Analysis) -> Option<BTreeMap<Category, u64>> {
     let ratio: Vec<f64> =
         a.layers.iter().map(|l| if l.size == 0 { 0.0 } else { l.blob_size as f64 / l.size as f64 }).collect();
     let mut acc: HashMap<Category, f64> = HashMap::new();
-    for (n, bytes) in a.visible_files() {
-        let e = ix.current[n as usize];
-        let layer = ix.entries[e as usize].layer as usize;
-        *acc.entry(a.classes.category[n as usize]).or_default() += bytes as f64 * ratio[layer];
+    for (n, e) in ix.final_files() {
+        let bytes = ix.node_size[n as usize];
+        *acc.entry(a.classes.category[n as usize]).or_default() += bytes as f64 * ratio[e.layer as usize];
     }
     for c in Category::ALL {
         f.insert(c, acc.get(&c).copied().unwrap_or(0.0).round() as u64);
@@ -177,12 +238,7 @@ fn layer_rows(a: &Analysis, shared: &dyn Fn(usize) -> bool) -> Vec<LayerRow> {
             index: l.index,
             stage: l.stage_label().to_string(),
             instruction: l.attribution.instruction.clone(),
-            command: l
-                .history
-                .created_by
-                .as_deref()
-                .map(|c| crate::attribute::short_command(c, 60))
-                .unwrap_or_default(),
+            created_by: l.history.created_by.clone().unwrap_or_default(),
             bytes: l.final_bytes,
             shared: shared(l.index),
         })
@@ -453,9 +509,9 @@ fn package_names(a: &Analysis, eco: Ecosystem, c: Category, n: usize) -> (u64, V
 /// What to change in the Dockerfile, from what AFTER still carries; only what the data shows.
 pub fn recommend(a: &Analysis) -> Vec<Recommendation> {
     let mut out = Vec::new();
-    let mut push = |title: String, evidence: String, saves: u64| {
-        if saves > 0 || title.starts_with("Run as") {
-            out.push(Recommendation { title, evidence, saves });
+    let mut push = |kind: Advice, evidence: Evidence, saves: u64| {
+        if saves > 0 || kind == Advice::NonRootUser {
+            out.push(Recommendation { kind, evidence, saves });
         }
     };
     // devDependencies.
@@ -471,28 +527,18 @@ pub fn recommend(a: &Analysis) -> Vec<Recommendation> {
                 a.classes.app_dir.as_deref().unwrap_or("").trim_start_matches('/')
             ))
             .is_some();
-        let how = if pnpm {
-            "`pnpm install --prod --frozen-lockfile`"
+        let manager = if pnpm {
+            NodeManager::Pnpm
         } else if yarn {
-            "`yarn workspaces focus --production` (yarn classic: `yarn install --production --frozen-lockfile`)"
+            NodeManager::Yarn
         } else {
-            "`npm ci --omit=dev`"
+            NodeManager::Npm
         };
-        push(
-            format!(
-                "Install production dependencies only, in their own stage ({how}), and copy that node_modules into the final stage"
-            ),
-            format!("devDependencies in the image: {}", npm_names.join(", ")),
-            npm_dev,
-        );
+        push(Advice::ProductionDependencies(manager), Evidence::Packages(npm_names), npm_dev);
     }
     let (py_dev, py_names) = package_names(a, Ecosystem::Python, Category::DevDependencies, 5);
     if py_dev > 0 {
-        push(
-            "Install only the production requirements (`pip install -r requirements.txt`, `poetry install --only main`, `uv sync --no-dev`), in a virtualenv you copy into the final stage".into(),
-            format!("development distributions in the image: {}", py_names.join(", ")),
-            py_dev,
-        );
+        push(Advice::PythonProductionRequirements, Evidence::Packages(py_names), py_dev);
     }
     // Toolchain.
     let (deb_tool, deb_names) = package_names(a, Ecosystem::Deb, Category::Toolchain, 6);
@@ -500,45 +546,28 @@ pub fn recommend(a: &Analysis) -> Vec<Recommendation> {
         bytes_where(a, Some(Category::Toolchain), |p| p.contains("/node_modules/") && p.contains("/build/"));
     if deb_tool > 0 {
         push(
-            "Compile in a build stage and copy only its output: the final stage needs no compiler".into(),
-            format!("toolchain packages: {}", deb_names.join(", ")),
+            Advice::BuildStage,
+            Evidence::Packages(deb_names),
             a.category(Category::Toolchain).bytes.saturating_sub(gyp),
         );
     }
     if gyp > 0 {
-        push(
-            "Delete node-gyp's objects and makefiles after the install (keep only build/Release/*.node)"
-                .into(),
-            format!("node-gyp build trees: {}", gyp_dirs.join(", ")),
-            gyp,
-        );
+        push(Advice::CleanNodeGyp, Evidence::Paths(gyp_dirs), gyp);
     }
     // Caches.
     let (lists, _) = bytes_where(a, Some(Category::Cache), |p| p.starts_with("/var/lib/apt/lists/"));
-    let (debs, _) = bytes_where(a, Some(Category::Cache), |p| p.starts_with("/var/cache/apt/"));
-    if lists + debs > 0 {
-        push(
-            "Clean apt in the same RUN as the install: `apt-get install --no-install-recommends ... && apt-get clean && rm -rf /var/lib/apt/lists/*`".into(),
-            format!("apt lists {} and package cache {}", crate::report::size(lists), crate::report::size(debs)),
-            lists + debs,
-        );
+    let (archives, _) = bytes_where(a, Some(Category::Cache), |p| p.starts_with("/var/cache/apt/"));
+    if lists + archives > 0 {
+        push(Advice::CleanApt, Evidence::AptCache { lists, archives }, lists + archives);
     }
     let (npm_cache, npm_dirs) =
         bytes_where(a, Some(Category::Cache), |p| p.contains("/.npm/") || p.contains("/_cacache/"));
     if npm_cache > 0 {
-        push(
-            "Keep npm's cache out of the layer: `npm ci ... && npm cache clean --force` in the same RUN, or `RUN --mount=type=cache,target=/root/.npm`".into(),
-            format!("npm cache: {}", npm_dirs.join(", ")),
-            npm_cache,
-        );
+        push(Advice::NpmCache, Evidence::Paths(npm_dirs), npm_cache);
     }
     let (pip_cache, pip_dirs) = bytes_where(a, Some(Category::Cache), |p| p.contains("/.cache/pip/"));
     if pip_cache > 0 {
-        push(
-            "Install with `pip install --no-cache-dir` (or a cache mount)".into(),
-            format!("pip cache: {}", pip_dirs.join(", ")),
-            pip_cache,
-        );
+        push(Advice::PipCache, Evidence::Paths(pip_dirs), pip_cache);
     }
     let (tool_cache, tool_dirs) = bytes_where(a, Some(Category::Cache), |p| {
         ["/.pytest_cache/", "/.mypy_cache/", "/.ruff_cache/", "/.hypothesis/", "/.tox/", "/.eslintcache"]
@@ -546,60 +575,33 @@ pub fn recommend(a: &Analysis) -> Vec<Recommendation> {
             .any(|m| p.contains(m))
     });
     if tool_cache > 0 {
-        push(
-            "Run tests and linters in a build stage, not the final one (or list their caches in .dockerignore)".into(),
-            format!("test and lint caches: {}", tool_dirs.join(", ")),
-            tool_cache,
-        );
+        push(Advice::TestsInBuildStage, Evidence::Paths(tool_dirs), tool_cache);
     }
     // Sources beside the build output.
-    let source = a.category(Category::Source).bytes;
-    if source > 0 {
+    if a.category(Category::Source).bytes > 0 {
         let (maps, map_dirs) = bytes_where(a, Some(Category::Source), |p| p.ends_with(".map"));
         let (rest, dirs) = bytes_where(a, Some(Category::Source), |p| !p.ends_with(".map"));
         if rest > 0 {
-            push(
-                "Copy only the build output into the final stage (e.g. `COPY --from=build /app/dist ./dist`) instead of the whole project".into(),
-                format!("sources, tests and build configuration in {}", dirs.join(", ")),
-                rest,
-            );
+            push(Advice::CopyBuildOutputOnly, Evidence::Paths(dirs), rest);
         }
         if maps > 0 {
-            push(
-                "Build without source maps, or leave `*.map` out of the final stage".into(),
-                format!("source maps in {}", map_dirs.join(", ")),
-                maps,
-            );
+            push(Advice::NoSourceMaps, Evidence::Paths(map_dirs), maps);
         }
     }
     let vcs = a.category(Category::Vcs).bytes;
     if vcs > 0 {
-        push("Add .git to .dockerignore".into(), "version control data in the image".into(), vcs);
+        push(Advice::IgnoreGit, Evidence::Present, vcs);
     }
     let waste = a.totals.waste_bytes;
     if waste > 1_000_000 {
-        let items = a.waste_items(3);
-        push(
-            "Delete files in the same RUN that creates them: a later layer's delete or overwrite still ships the bytes".into(),
-            format!(
-                "hidden by later layers: {}",
-                items.iter().map(|w| format!("{} (layer {})", w.path, w.layer)).collect::<Vec<_>>().join(", ")
-            ),
-            waste,
-        );
+        let items = a.waste_items(3).into_iter().map(|w| (w.path, w.layer)).collect();
+        push(Advice::DeleteInSameRun, Evidence::Hidden(items), waste);
     }
     let user = a.image.user.as_deref().unwrap_or("");
     let user_name = user.split(':').next().unwrap_or("");
     if user_name.is_empty() || user_name == "root" || user_name == "0" {
-        push(
-            "Run as a non-root user (`USER node`, or `RUN useradd ...` and `USER app`)".into(),
-            if user.is_empty() {
-                "no USER in the image config: the container runs as root".into()
-            } else {
-                format!("USER {user}")
-            },
-            0,
-        );
+        let evidence = Evidence::User((!user.is_empty()).then(|| user.to_string()));
+        push(Advice::NonRootUser, evidence, 0);
     }
     out.sort_by_key(|x| std::cmp::Reverse(x.saves));
     out

@@ -4,26 +4,14 @@
 //! An entry is written only when the uncompressed stream was seen to hash to the diff_id it is
 //! kept under, so an image that declares another layer's diff_id cannot plant an index for it.
 //! Entries are named by weigh's version and the index options, and a file that does not parse
-//! is ignored: the cache can be deleted at any time.
+//! is ignored: the cache can be deleted at any time. Entries are only read back from files
+//! this user owns, in directories only this user may write.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use super::layer::{RawLayer, ReadOptions};
 use crate::source::Digest;
-
-static DIR: OnceLock<PathBuf> = OnceLock::new();
-
-/// Sets the cache directory for this process (the `--cache-dir` flag). Entries are only
-/// read back from files this user owns, in directories only this user may write.
-pub fn configure(dir: PathBuf) {
-    let _ = DIR.set(dir);
-}
-
-pub fn configured() -> Option<&'static Path> {
-    DIR.get().map(PathBuf::as_path)
-}
 
 /// The file format: bump when `RawLayer` changes shape, so old files are misses.
 const MAGIC: &[u8] = b"weigh layer index v1\n";

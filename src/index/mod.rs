@@ -102,23 +102,25 @@ pub trait Progress: Sync {
         None
     }
     fn done(&self, _layer: usize) {}
+    /// Every layer has been read (or reading failed).
+    fn finished(&self) {}
 }
 
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct IndexOptions {
     pub hash_contents: bool,
-    /// Which files' contents to keep (see [`Index::content`]).
+    /// Which files' contents to keep (see [`Index::content`]): what classification asks for.
     pub capture: fn(&str) -> bool,
-    /// Where layer indexes are kept by diff_id; default: `--cache-dir`, else none.
-    pub cache: Option<&'static std::path::Path>,
+    /// Where layer indexes are kept by diff_id (`--cache-dir`).
+    pub cache: Option<std::path::PathBuf>,
 }
 
 impl Default for IndexOptions {
     fn default() -> Self {
-        IndexOptions { hash_contents: true, capture: is_metadata, cache: None }
+        IndexOptions { hash_contents: true, capture: crate::classify::wants_content, cache: None }
     }
 }
 
@@ -149,34 +151,6 @@ fn read_cached(
         (Ok(raw), Some((dir, id))) => Ok(cache::store(dir, id, opts, raw)),
         (raw, _) => raw,
     }
-}
-
-/// Package databases and lock files: what classification reads to know which package owns a
-/// file and whether it is a dev dependency.
-pub fn is_metadata(path: &str) -> bool {
-    let base = path.rsplit('/').next().unwrap_or(path);
-    path == "var/lib/dpkg/status"
-        || (path.starts_with("var/lib/dpkg/info/") && base.ends_with(".list"))
-        || (path.ends_with(".dist-info/RECORD") || path.ends_with(".dist-info/METADATA"))
-        || matches!(
-            base,
-            ".package-lock.json"
-                | "package-lock.json"
-                | "npm-shrinkwrap.json"
-                | "yarn.lock"
-                | "pnpm-lock.yaml"
-                | ".modules.yaml"
-                | "poetry.lock"
-                | "uv.lock"
-                | "Pipfile.lock"
-        )
-        || (base == "package.json" && !path.contains("node_modules/"))
-        || path.ends_with("node_modules/.pnpm/lock.yaml")
-        || path.ends_with("node_modules/.yarn-state.yml")
-        || (base.ends_with(".txt")
-            && base.contains("requirements")
-            && !path.contains("node_modules/")
-            && !path.contains("-packages/"))
 }
 
 pub struct Index {
@@ -216,7 +190,7 @@ impl Index {
             return Err(SourceError::Unsupported(format!("{n} layers is more than weigh handles")));
         }
         let read_opts = ReadOptions { hash_contents: opts.hash_contents, capture: opts.capture };
-        let cache = opts.cache.or_else(cache::configured);
+        let cache = opts.cache.as_deref();
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(image.blob_size(i).unwrap_or(0)));
         let workers = std::thread::available_parallelism().map_or(2, |p| p.get()).clamp(1, n.max(1));
@@ -332,6 +306,20 @@ impl Index {
         let node = self.paths.find(path)?;
         let e = *self.current.get(node as usize)?;
         self.contents.get(&e).map(|c| &c[..])
+    }
+
+    /// The non-directories of the final tree, each with the entry that made it.
+    pub fn final_files(&self) -> impl Iterator<Item = (NodeId, &Entry)> + '_ {
+        self.current.iter().enumerate().filter_map(move |(n, &e)| {
+            let entry = self.entries.get(e as usize).filter(|x| x.kind != Kind::Dir)?;
+            Some((n as NodeId, entry))
+        })
+    }
+
+    /// The non-directories of the final tree with the bytes each carries (a hardlinked
+    /// file's once).
+    pub fn visible_files(&self) -> impl Iterator<Item = (NodeId, u64)> + '_ {
+        self.final_files().map(move |(n, _)| (n, self.node_size[n as usize]))
     }
 
     /// Whether `node` is a directory of the final tree (declared, or implied by what lies

@@ -136,27 +136,7 @@ impl Iterator for Children<'_> {
     }
 }
 
-/// A tar path that climbs out of the image root with `..`.
-#[derive(Debug, PartialEq, Eq)]
-pub struct EscapesRoot;
-
-/// Normalises a tar member path (`./usr//bin/` → `usr/bin`). `None` for the root itself.
-pub fn clean_path(raw: &str) -> Result<Option<String>, EscapesRoot> {
-    let mut out = String::with_capacity(raw.len());
-    for part in raw.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => return Err(EscapesRoot),
-            p => {
-                if !out.is_empty() {
-                    out.push('/');
-                }
-                out.push_str(p);
-            }
-        }
-    }
-    Ok((!out.is_empty()).then_some(out))
-}
+pub use crate::path::{EscapesRoot, clean_tar_path as clean_path};
 
 #[cfg(test)]
 mod tests {
@@ -174,12 +154,5 @@ mod tests {
         let lib = a.find("usr/lib").unwrap();
         a.intern("usr/lib/y.so");
         assert_eq!(a.children(lib).count(), 2);
-    }
-
-    #[test]
-    fn cleans_paths() {
-        assert_eq!(clean_path("./usr//bin/").unwrap().as_deref(), Some("usr/bin"));
-        assert_eq!(clean_path("./").unwrap(), None);
-        assert!(clean_path("a/../../etc").is_err());
     }
 }

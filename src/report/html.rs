@@ -6,20 +6,11 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::compare::{headline, signed};
-use super::{count, percent, size};
+use super::fmt::{self, headline, signed, size};
 use crate::analysis::Analysis;
 use crate::classify::Category;
 use crate::compare::{Comparison, Delta};
 use crate::index::{NodeId, ROOT};
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
 
 #[derive(Serialize)]
 struct TreeNode {
@@ -136,7 +127,7 @@ fn table(o: &mut String, rows: &[Delta], first: &str, skip_zero: bool) {
         o,
         "<table><thead><tr><th>{first}</th><th>before</th><th>after</th><th>change</th></tr></thead><tbody>"
     );
-    for d in rows.iter().filter(|d| !skip_zero || d.before != 0 || d.after != 0) {
+    for d in fmt::delta_rows(rows, skip_zero) {
         let class = if d.delta < 0 {
             "down"
         } else if d.delta > 0 {
@@ -147,7 +138,7 @@ fn table(o: &mut String, rows: &[Delta], first: &str, skip_zero: bool) {
         let _ = writeln!(
             o,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td></tr>",
-            esc(&d.name),
+            fmt::html(&d.name),
             size(d.before),
             size(d.after),
             signed(d.delta)
@@ -252,7 +243,8 @@ const SCRIPT: &str = r##"
 })();
 "##;
 
-pub fn render(c: &Comparison, before: &Analysis, after: &Analysis) -> String {
+/// `weigh compare --format html`.
+pub fn compare(c: &Comparison, before: &Analysis, after: &Analysis) -> String {
     let bigger = if after.totals.content_bytes > before.totals.content_bytes { after } else { before };
     let bar = |label: &str, a: &Analysis| ImageBar {
         label: label.into(),
@@ -272,32 +264,21 @@ pub fn render(c: &Comparison, before: &Analysis, after: &Analysis) -> String {
         o,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>weigh compare</title>\n<style>{CSS}</style></head><body>"
     );
-    let _ = writeln!(o, "<h1>weigh compare: {}</h1>", esc(&headline(c)));
+    let _ = writeln!(o, "<h1>weigh compare: {}</h1>", fmt::html(&headline(c)));
     let _ = writeln!(
         o,
         "<table><thead><tr><th>image</th><th>size</th><th>compressed</th><th>files</th><th>layers</th></tr></thead><tbody>"
     );
     for (label, s) in [("before", &c.before), ("after", &c.after)] {
+        let [bytes, compressed, files, layers] = fmt::side_cells(s);
         let _ = writeln!(
             o,
-            "<tr><td>{label}: {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&s.reference),
-            size(s.content_bytes),
-            s.compressed_bytes.map(size).unwrap_or_else(|| "n/a".into()),
-            count(s.files),
-            s.layers
+            "<tr><td>{label}: {}</td><td>{bytes}</td><td>{compressed}</td><td>{files}</td><td>{layers}</td></tr>",
+            fmt::html(&s.reference),
         );
     }
     let _ = writeln!(o, "</tbody></table>");
-    let b = &c.base;
-    let _ = writeln!(
-        o,
-        "<p>Shared base: {} layers from the bottom, {} identical ({} of before, {} of after).</p>",
-        b.common_prefix,
-        b.identical_layers,
-        percent(b.before_share),
-        percent(b.after_share)
-    );
+    let _ = writeln!(o, "<p>{}</p>", fmt::shared_base(&c.base));
     let _ = writeln!(
         o,
         "<h2>Bytes by category</h2>\n<svg id=\"bars\" width=\"100%\" role=\"img\" aria-label=\"bytes by category\"></svg>\n<div class=\"legend\" id=\"legend\"></div>"
@@ -319,8 +300,12 @@ pub fn render(c: &Comparison, before: &Analysis, after: &Analysis) -> String {
         for l in &c.leaks {
             let _ = writeln!(o, "<tr><td><b>{}</b></td><td>{}</td></tr>", l.category, size(l.bytes));
             for x in &l.top {
-                let _ =
-                    writeln!(o, "<tr><td>&nbsp;&nbsp;{}</td><td>{}</td></tr>", esc(&x.name), size(x.bytes));
+                let _ = writeln!(
+                    o,
+                    "<tr><td>&nbsp;&nbsp;{}</td><td>{}</td></tr>",
+                    fmt::html(&x.name),
+                    size(x.bytes)
+                );
             }
         }
         let _ = writeln!(o, "</tbody></table>");
@@ -333,7 +318,9 @@ pub fn render(c: &Comparison, before: &Analysis, after: &Analysis) -> String {
         for r in &c.recommendations {
             let saves =
                 if r.saves > 0 { format!("saves {}", size(r.saves)) } else { "no bytes; safer".into() };
-            let _ = writeln!(o, "<li><b>{}</b> ({saves})<br>{}</li>", esc(&r.title), esc(&r.evidence));
+            let (title, evidence) = fmt::recommendation(r);
+            let _ =
+                writeln!(o, "<li><b>{}</b> ({saves})<br>{}</li>", fmt::html(&title), fmt::html(&evidence));
         }
         let _ = writeln!(o, "</ol>");
     }
@@ -348,10 +335,10 @@ pub fn render(c: &Comparison, before: &Analysis, after: &Analysis) -> String {
             o,
             "<tr><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             p.ecosystem.name(),
-            esc(&p.name),
+            fmt::html(&p.name),
             p.change,
-            esc(p.before_version.as_deref().unwrap_or("")),
-            esc(p.after_version.as_deref().unwrap_or("")),
+            fmt::html(p.before_version.as_deref().unwrap_or("")),
+            fmt::html(p.after_version.as_deref().unwrap_or("")),
             signed(p.delta)
         );
     }

@@ -1,4 +1,5 @@
-//! `--format json`: the versioned document described in docs/json-schema.md.
+//! `--format json`: the versioned documents described in docs/json-schema.md (inspect,
+//! compare, check).
 
 use serde::Serialize;
 
@@ -8,8 +9,13 @@ use crate::analysis::{
 };
 use crate::classify::{Language, Package};
 
-/// Bumped whenever a field changes meaning or disappears; additions keep the version.
+/// The inspect document's version: bumped whenever a field changes meaning or disappears;
+/// additions keep the version.
 pub const SCHEMA_VERSION: u32 = 2;
+/// The compare document's version.
+pub const COMPARE_SCHEMA_VERSION: u32 = 1;
+/// The check (verdict) document's version.
+pub const CHECK_SCHEMA_VERSION: u32 = 1;
 
 #[derive(Serialize)]
 pub struct Document<'a> {
@@ -121,4 +127,71 @@ impl Tool {
 pub fn write(a: &Analysis, top: usize, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &document(a, top))?;
     writeln!(out)
+}
+
+/// `weigh compare --format json`.
+pub fn compare(c: &crate::compare::Comparison) -> String {
+    versioned(COMPARE_SCHEMA_VERSION, c)
+}
+
+/// `weigh check --format json`: every rule with its words and its numbers.
+pub fn verdict(v: &crate::budget::Verdict) -> String {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        image: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        baseline: Option<&'a str>,
+        budget: &'a str,
+        dive_ci: bool,
+        pass: bool,
+        passed: usize,
+        failed: usize,
+        rules: Vec<Rule<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Rule<'a> {
+        id: &'a str,
+        title: String,
+        limit: String,
+        measured: String,
+        limit_value: f64,
+        measured_value: f64,
+        pass: bool,
+        source: &'a str,
+        line: usize,
+        contributors: &'a [crate::analysis::Contributor],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    }
+    let rules = v
+        .rules
+        .iter()
+        .map(|r| {
+            let w = super::fmt::rule_text(r);
+            Rule {
+                id: &r.id,
+                title: w.title,
+                limit: w.limit,
+                measured: w.measured,
+                limit_value: r.measured.limit.value,
+                measured_value: r.measured.value.value,
+                pass: r.pass(),
+                source: &r.source,
+                line: r.line,
+                contributors: &r.measured.contributors,
+                note: w.note,
+            }
+        })
+        .collect();
+    let doc = Doc {
+        image: &v.image,
+        baseline: v.baseline.as_deref(),
+        budget: &v.budget,
+        dive_ci: v.dive_ci,
+        pass: v.pass,
+        passed: v.passed,
+        failed: v.failed,
+        rules,
+    };
+    versioned(CHECK_SCHEMA_VERSION, &doc)
 }

@@ -4,28 +4,8 @@
 
 use std::fmt::Write as _;
 
+use super::fmt::{detail, rule_text, size, xml};
 use crate::budget::Verdict;
-
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            // XML 1.0 allows tab, newline and carriage return among the control characters.
-            c if ((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r'))
-                || matches!(c, '\u{fffe}' | '\u{ffff}') =>
-            {
-                o.push('?')
-            }
-            c => o.push(c),
-        }
-    }
-    o
-}
 
 fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -44,39 +24,40 @@ pub fn render(v: &Verdict, seconds: f64) -> String {
     let _ = writeln!(
         o,
         "  <testsuite name=\"{}\" package=\"weigh\" id=\"0\" timestamp=\"{timestamp}\" hostname=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{seconds:.3}\">",
-        esc(&format!("weigh check {}", v.image)),
-        esc(&hostname()),
+        xml(&format!("weigh check {}", v.image)),
+        xml(&hostname()),
         v.rules.len(),
         v.failed,
     );
     let _ = writeln!(o, "    <properties>");
-    let _ = writeln!(o, "      <property name=\"image\" value=\"{}\"/>", esc(&v.image));
-    let _ = writeln!(o, "      <property name=\"budget\" value=\"{}\"/>", esc(&v.budget));
+    let _ = writeln!(o, "      <property name=\"image\" value=\"{}\"/>", xml(&v.image));
+    let _ = writeln!(o, "      <property name=\"budget\" value=\"{}\"/>", xml(&v.budget));
     if let Some(b) = &v.baseline {
-        let _ = writeln!(o, "      <property name=\"baseline\" value=\"{}\"/>", esc(b));
+        let _ = writeln!(o, "      <property name=\"baseline\" value=\"{}\"/>", xml(b));
     }
     let _ = writeln!(o, "    </properties>");
     for r in &v.rules {
-        let _ = write!(o, "    <testcase name=\"{}\" classname=\"weigh.budget\" time=\"0\"", esc(&r.title));
-        if r.pass {
+        let w = rule_text(r);
+        let _ = write!(o, "    <testcase name=\"{}\" classname=\"weigh.budget\" time=\"0\"", xml(&w.title));
+        if r.pass() {
             let _ = writeln!(o, "/>");
             continue;
         }
-        let message = format!("{}: measured {}, limit {}", r.title, r.measured, r.limit);
+        let message = format!("{}: measured {}, limit {}", w.title, w.measured, w.limit);
         let mut body = format!("{} ({}:{})\n", message, r.source, r.line);
-        if let Some(n) = &r.note {
+        if let Some(n) = &w.note {
             let _ = writeln!(body, "{n}");
         }
-        for c in &r.contributors {
+        for c in &r.measured.contributors {
             let _ =
-                writeln!(body, "{:>10}  {}  {} {}", crate::report::size(c.bytes), c.kind, c.name, c.detail);
+                writeln!(body, "{:>10}  {}  {} {}", size(c.bytes), c.kind.name(), c.name, detail(&c.detail));
         }
         let _ = writeln!(
             o,
             ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
-            esc(&message),
-            esc(&r.id),
-            esc(&body)
+            xml(&message),
+            xml(&r.id),
+            xml(&body)
         );
     }
     let _ = writeln!(o, "    <system-out/>\n    <system-err/>\n  </testsuite>\n</testsuites>");

@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::budget::Verdict;
+use super::fmt::{rule_text, size};
+use crate::budget::{Contributor, ContributorKind, Detail, Verdict};
 
 /// A path as a URI reference: every byte outside the unreserved set (and `/`) percent-encoded.
 fn uri(path: &str) -> String {
@@ -22,6 +23,7 @@ pub fn render(v: &Verdict) -> String {
     let mut rules: Vec<Value> = Vec::new();
     let mut results: Vec<Value> = Vec::new();
     for r in &v.rules {
+        let w = rule_text(r);
         // The same limit set twice is one rule with two results.
         let index = match rules.iter().position(|x| x["id"] == r.id.as_str()) {
             Some(i) => i,
@@ -29,24 +31,30 @@ pub fn render(v: &Verdict) -> String {
                 rules.push(json!({
                     "id": r.id,
                     "name": r.id.replace(['.', '/', '*'], "-"),
-                    "shortDescription": {"text": r.title},
+                    "shortDescription": {"text": w.title},
                     "defaultConfiguration": {"level": "error"},
                 }));
                 rules.len() - 1
             }
         };
-        if r.pass {
+        if r.pass() {
             continue;
         }
-        let mut text = format!("{}: measured {}, limit {}.", r.title, r.measured, r.limit);
-        if let Some(n) = &r.note {
+        let mut text = format!("{}: measured {}, limit {}.", w.title, w.measured, w.limit);
+        if let Some(n) = &w.note {
             text.push(' ');
             text.push_str(n);
         }
-        let paths: Vec<&crate::budget::Contributor> = r
+        // Paths, and packages by their directory.
+        let paths: Vec<(&Contributor, &str)> = r
+            .measured
             .contributors
             .iter()
-            .filter(|c| c.kind == "path" || (c.kind == "package" && !c.detail.is_empty()))
+            .filter_map(|c| match (c.kind, &c.detail) {
+                (ContributorKind::Path, _) => Some((c, c.name.as_str())),
+                (ContributorKind::Package, Detail::Path(p)) => Some((c, p.as_str())),
+                _ => None,
+            })
             .collect();
         let locations: Vec<Value> = if paths.is_empty() {
             vec![json!({"physicalLocation": {
@@ -56,14 +64,13 @@ pub fn render(v: &Verdict) -> String {
         } else {
             paths
                 .iter()
-                .map(|c| {
-                    let path = if c.kind == "path" { &c.name } else { &c.detail };
+                .map(|(c, path)| {
                     json!({
                         "physicalLocation": {"artifactLocation": {
                             "uri": uri(path),
                             "uriBaseId": "IMAGEROOT",
                         }},
-                        "message": {"text": format!("{} ({})", c.name, crate::report::size(c.bytes))},
+                        "message": {"text": format!("{} ({})", c.name, size(c.bytes))},
                     })
                 })
                 .collect()
@@ -74,7 +81,7 @@ pub fn render(v: &Verdict) -> String {
             "level": "error",
             "message": {"text": text},
             "locations": locations,
-            "properties": {"measured": r.measured_value, "limit": r.limit_value, "budgetLine": r.line},
+            "properties": {"measured": r.measured.value.value, "limit": r.measured.limit.value, "budgetLine": r.line},
         }));
     }
     let doc = json!({

@@ -24,11 +24,8 @@ impl Table {
     /// Cells come from image contents (paths, package names): control characters are shown
     /// escaped, so a name cannot move the cursor, recolour the terminal or start a CI
     /// workflow command on a new line.
-    /// Cells come from image contents (paths, package names): control characters are shown
-    /// escaped, so a name cannot move the cursor, recolour the terminal or start a CI
-    /// workflow command on a new line.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells.into_iter().map(|c| super::printable(&c)).collect());
+        self.rows.push(cells.into_iter().map(|c| super::fmt::printable(&c)).collect());
     }
 
     pub fn is_empty(&self) -> bool {

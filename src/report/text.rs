@@ -1,15 +1,20 @@
-//! The terminal report of `weigh inspect`.
+//! Terminal reports: `weigh inspect`, `weigh compare` and `weigh check` as text.
 
 use std::fmt::Write as _;
 
+use super::fmt::{
+    contributor, count, headline, opt_size, pct, percent, printable, recommendation, rule_text,
+    short_command, signed, size, versions,
+};
 use super::table::{Align, Table};
-use super::{count, opt_size, percent, size};
-use crate::analysis::Analysis;
-use crate::attribute::short_command;
+use crate::analysis::{Analysis, Contributor};
+use crate::budget::{RuleResult, Verdict};
+use crate::compare::{Comparison, Delta, OnlyIn};
 use crate::index::HiddenHow;
 use crate::source::{Compression, Transport};
 
-pub fn render(a: &Analysis, top: usize) -> String {
+/// `weigh inspect`.
+pub fn inspect(a: &Analysis, top: usize) -> String {
     let mut o = String::new();
     let img = &a.image.id;
     let t = &a.totals;
@@ -240,5 +245,217 @@ pub fn render(a: &Analysis, top: usize) -> String {
         }
         o.push_str(&tb.render("  "));
     }
+    o
+}
+
+fn side_line(s: &crate::compare::Side) -> String {
+    let compressed = s.compressed_bytes.map(|c| format!(" ({} compressed)", size(c))).unwrap_or_default();
+    format!(
+        "{}{compressed}, {} files, {} layers, user {}",
+        size(s.content_bytes),
+        count(s.files),
+        s.layers,
+        s.user.as_deref().unwrap_or("root")
+    )
+}
+
+fn delta_table(rows: &[Delta], first: &'static str, skip_zero: bool) -> String {
+    let mut t = Table::new(&[
+        (first, Align::Left),
+        ("BEFORE", Align::Right),
+        ("AFTER", Align::Right),
+        ("CHANGE", Align::Right),
+        ("", Align::Right),
+    ]);
+    for d in super::fmt::delta_rows(rows, skip_zero) {
+        t.row(vec![d.name.clone(), size(d.before), size(d.after), signed(d.delta), pct(d)]);
+    }
+    t.render("  ")
+}
+
+fn only_table(rows: &[OnlyIn]) -> String {
+    let mut t = Table::new(&[("SIZE", Align::Right), ("FILES", Align::Right), ("PATH", Align::Left)]);
+    for o in rows {
+        t.row(vec![
+            size(o.bytes),
+            count(o.files as u64),
+            format!("{}{}", o.path, if o.dir { "/" } else { "" }),
+        ]);
+    }
+    t.render("  ")
+}
+
+/// `weigh compare`.
+pub fn compare(c: &Comparison, color: bool) -> String {
+    let paint = |s: String, code: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s };
+    let mut o = String::new();
+    let _ = writeln!(o, "before  {}\n        {}", c.before.reference, side_line(&c.before));
+    let _ = writeln!(o, "after   {}\n        {}", c.after.reference, side_line(&c.after));
+    let b = &c.base;
+    if b.identical_layers > 0 {
+        let _ = writeln!(
+            o,
+            "shared  {} {} from the bottom, {} identical in all: {} ({} of before, {} of after)",
+            b.common_prefix,
+            if b.common_prefix == 1 { "layer" } else { "layers" },
+            b.identical_layers,
+            size(b.after_bytes),
+            percent(b.before_share),
+            percent(b.after_share)
+        );
+    } else {
+        let _ = writeln!(o, "shared  no layers in common");
+    }
+    let total = match &c.compressed {
+        Some(z) => format!("{} · compressed {} ({})", headline(c), signed(z.delta), pct(z)),
+        None => headline(c),
+    };
+    let code = if c.total.delta <= 0 { "32" } else { "31" };
+    let _ = writeln!(o, "\nChange  {}", paint(total, code));
+
+    let _ = writeln!(o, "\nBy category (uncompressed; the changes add up to the total)");
+    o.push_str(&delta_table(&c.categories, "CATEGORY", true));
+    if !c.categories_compressed.is_empty() {
+        let _ = writeln!(o, "\nBy category, compressed (each layer's blob shared out by content)");
+        o.push_str(&delta_table(&c.categories_compressed, "CATEGORY", true));
+    }
+    let _ = writeln!(o, "\nBy stage");
+    o.push_str(&delta_table(&c.stages, "STAGE", false));
+    for (title, rows) in [("before", &c.layers_before), ("after", &c.layers_after)] {
+        let _ = writeln!(o, "\nLayers of {title} (bytes still in the image)");
+        let mut t = Table::new(&[
+            ("#", Align::Right),
+            ("SIZE", Align::Right),
+            ("STAGE", Align::Left),
+            ("", Align::Left),
+            ("COMMAND", Align::Left),
+        ]);
+        for l in rows.iter() {
+            t.row(vec![
+                l.index.to_string(),
+                size(l.bytes),
+                l.stage.clone(),
+                if l.shared { "shared".into() } else { String::new() },
+                short_command(&l.created_by, 60),
+            ]);
+        }
+        o.push_str(&t.render("  "));
+    }
+    if !c.packages.is_empty() {
+        let _ = writeln!(o, "\nBy package (largest changes of {})", count(c.packages.len() as u64));
+        let mut t = Table::new(&[
+            ("KIND", Align::Left),
+            ("PACKAGE", Align::Left),
+            ("", Align::Left),
+            ("VERSION", Align::Left),
+            ("CHANGE", Align::Right),
+            ("CATEGORY", Align::Left),
+        ]);
+        for p in c.packages.iter().take(15) {
+            let version = versions(p.before_version.as_deref(), p.after_version.as_deref(), "->");
+            t.row(vec![
+                p.ecosystem.name().into(),
+                p.name.clone(),
+                p.change.into(),
+                version,
+                signed(p.delta),
+                p.category.to_string(),
+            ]);
+        }
+        o.push_str(&t.render("  "));
+    }
+    if !c.directories.is_empty() {
+        let _ = writeln!(o, "\nBy directory (largest changes)");
+        o.push_str(&delta_table(&c.directories, "PATH", false));
+    }
+    for (title, rows) in [("before", &c.only_before), ("after", &c.only_after)] {
+        if !rows.is_empty() {
+            let _ = writeln!(o, "\nOnly in {title} (largest)");
+            o.push_str(&only_table(rows));
+        }
+    }
+    let _ = writeln!(o, "\nLeaks: what after still carries that a production image should not");
+    if c.leaks.is_empty() {
+        let _ = writeln!(o, "  none");
+    } else {
+        for l in &c.leaks {
+            let _ = writeln!(
+                o,
+                "  {} {} in {} files",
+                paint(l.category.to_string(), "31"),
+                size(l.bytes),
+                count(l.files)
+            );
+            contributor_table(&mut o, &l.top, "    ");
+        }
+    }
+    let _ = writeln!(o, "\nRecommendations for after");
+    if c.recommendations.is_empty() {
+        let _ = writeln!(o, "  none: nothing in the image calls for a change");
+    }
+    for (i, r) in c.recommendations.iter().enumerate() {
+        let saves = if r.saves > 0 { format!("saves {}", size(r.saves)) } else { "no bytes; safer".into() };
+        let (title, evidence) = recommendation(r);
+        let _ = writeln!(o, "  {}. {title} ({saves})\n     {evidence}", i + 1);
+    }
+    o
+}
+
+pub(super) fn status(r: &RuleResult) -> &'static str {
+    if r.pass() { "pass" } else { "FAIL" }
+}
+
+/// What makes up a number: size, kind, and what it is.
+fn contributor_table(o: &mut String, contributors: &[Contributor], indent: &str) {
+    let mut t = Table::new(&[("SIZE", Align::Right), ("KIND", Align::Left), ("WHAT", Align::Left)]);
+    for c in contributors {
+        t.row(vec![size(c.bytes), c.kind.name().into(), contributor(c, "  ")]);
+    }
+    o.push_str(&t.render(indent));
+}
+
+pub(super) fn summary_line(v: &Verdict) -> String {
+    format!(
+        "{}: {} of {} rules passed{}",
+        if v.pass { "PASS" } else { "FAIL" },
+        v.passed,
+        v.rules.len(),
+        if v.failed > 0 { format!(", {} failed", v.failed) } else { String::new() }
+    )
+}
+
+/// `weigh check`.
+pub fn verdict(v: &Verdict) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{}", printable(&v.image));
+    let source = if v.dive_ci { format!("{} (dive's CI rules)", v.budget) } else { v.budget.clone() };
+    let _ = writeln!(o, "  budget     {source}");
+    if let Some(b) = &v.baseline {
+        let _ = writeln!(o, "  baseline   {b}");
+    }
+    let _ = writeln!(o);
+    let mut t = Table::new(&[
+        ("", Align::Left),
+        ("RULE", Align::Left),
+        ("LIMIT", Align::Right),
+        ("MEASURED", Align::Right),
+        ("LINE", Align::Right),
+    ]);
+    for r in &v.rules {
+        let w = rule_text(r);
+        t.row(vec![status(r).into(), w.title, w.limit, w.measured, r.line.to_string()]);
+    }
+    o.push_str(&t.render("  "));
+    for r in v.rules.iter().filter(|r| !r.pass() || r.measured.note.is_some()) {
+        let w = rule_text(r);
+        let _ = writeln!(o, "\n{} {}  ({}:{})", status(r), printable(&w.title), printable(&r.source), r.line);
+        if let Some(n) = &w.note {
+            let _ = writeln!(o, "  note: {}", printable(n));
+        }
+        if !r.measured.contributors.is_empty() {
+            contributor_table(&mut o, &r.measured.contributors, "  ");
+        }
+    }
+    let _ = writeln!(o, "\n{}", summary_line(v));
     o
 }

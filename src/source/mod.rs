@@ -132,6 +132,8 @@ fn split_selector(s: &str) -> (PathBuf, Option<String>) {
 pub struct OpenOptions {
     /// `--platform`; `None` means the host's, and a single-platform image is then taken as is.
     pub platform: Option<Platform>,
+    /// How registries are reached (`docker://`).
+    pub registry: registry::RegistryOptions,
 }
 
 /// How a layer blob is checked as it streams.

@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Read, Seek, SeekFrom};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -26,26 +26,37 @@ use super::{BlobMismatch, Image, OpenOptions, SourceError};
 #[derive(Clone, Default)]
 pub struct RegistryOptions {
     pub username: Option<String>,
-    /// Never printed: this type has no Debug.
+    /// Never printed: Debug leaves it out.
     pub password: Option<String>,
     /// Hosts (`host` or `host:port`) reached over plain HTTP.
     pub insecure: Vec<String>,
     /// Per-request timeout (connect, and between reads); default 60 s.
     pub timeout: Option<Duration>,
+    /// The registry `username` applies to: the first one an image is pulled from, shared by
+    /// every copy of these options (one `weigh compare` may pull from two registries).
+    pub(crate) credentials_host: Arc<Mutex<Option<String>>>,
 }
 
-static OPTIONS: OnceLock<RegistryOptions> = OnceLock::new();
-
-/// The registry `--username` applies to: the first one an image is pulled from.
-static CLI_CREDENTIALS_HOST: OnceLock<String> = OnceLock::new();
-
-/// Sets the registry options once, before any image is opened.
-pub fn configure(o: RegistryOptions) {
-    let _ = OPTIONS.set(o);
+impl std::fmt::Debug for RegistryOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryOptions")
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "(set)"))
+            .field("insecure", &self.insecure)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
-fn options() -> RegistryOptions {
-    OPTIONS.get().cloned().unwrap_or_default()
+impl RegistryOptions {
+    /// Whether the command line's credentials go to `host`: the first host asked binds them.
+    fn credentials_for(&self, host: &str) -> bool {
+        if self.username.is_none() {
+            return false;
+        }
+        let Ok(mut bound) = self.credentials_host.lock() else { return false };
+        bound.get_or_insert_with(|| host.to_string()) == host
+    }
 }
 
 const MANIFEST_TYPES: [&str; 4] = [
@@ -575,7 +586,7 @@ pub(super) fn open(reference: &str, opts: &OpenOptions) -> Result<Image, SourceE
     let r: OciRef = reference.parse().map_err(|e: oci_client::ParseError| {
         SourceError::NotFound(format!("not a valid image reference: {}", one_line(&e.to_string())))
     })?;
-    let o = options();
+    let o = &opts.registry;
     let host = r.resolve_registry().to_string();
     let mut plain: Vec<String> = o.insecure.clone();
     if is_loopback(&host) {
@@ -596,9 +607,8 @@ pub(super) fn open(reference: &str, opts: &OpenOptions) -> Result<Image, SourceE
     })?;
     // Credentials from the command line go to one registry only, the first one pulled from
     // (like `docker login HOST`); others get theirs from the docker config.
-    let cli_host = o.username.is_some().then(|| CLI_CREDENTIALS_HOST.get_or_init(|| host.clone()));
-    let auth = match (o.username, o.password) {
-        (Some(u), Some(p)) if cli_host == Some(&host) => RegistryAuth::Basic(u, p),
+    let auth = match (&o.username, &o.password) {
+        (Some(u), Some(p)) if o.credentials_for(&host) => RegistryAuth::Basic(u.clone(), p.clone()),
         _ => docker_credentials(&host).map_or(RegistryAuth::Anonymous, |(u, p)| RegistryAuth::Basic(u, p)),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

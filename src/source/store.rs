@@ -82,20 +82,7 @@ pub trait Store: Send + Sync {
 /// Normalises a member name (`./a//b` → `a/b`) and refuses anything that could escape the
 /// root, so a manifest cannot point us at files outside the image.
 pub fn clean_member_name(name: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in name.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    if parts.is_empty() {
-        return None;
-    }
-    Some(parts.join("/"))
+    crate::path::normalize(name).ok().filter(|n| !n.is_empty())
 }
 
 pub struct DirStore {

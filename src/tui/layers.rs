@@ -66,7 +66,7 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model) {
             .history
             .created_by
             .as_deref()
-            .map(|c| crate::attribute::short_command(c, 200))
+            .map(|c| crate::report::fmt::short_command(c, 200))
             .unwrap_or_default();
         Row::new(vec![
             Cell::from(label.clone()),

@@ -3,7 +3,7 @@
 //! pane. Loading runs on another thread while a progress view is shown.
 
 pub mod details;
-pub mod diff;
+mod filter;
 pub mod help;
 pub mod layers;
 pub mod model;

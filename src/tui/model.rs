@@ -3,25 +3,18 @@
 
 use std::collections::HashSet;
 
-use super::diff::DiffTree;
+use super::filter::{PathCache, PathMatch};
 use crate::analysis::Analysis;
 use crate::classify::Category;
 use crate::compare::{Comparison, DEFAULT_LEAKS, compare};
-use crate::index::{Change, HiddenHow, Kind, NO_LAYER, NONE, NodeId, ROOT};
+use crate::index::{Change, NONE, NodeId, ROOT};
+pub use crate::view::LayerMode;
+use crate::view::{DiffTree, Single, Tree, Trees, Union, View, diff_view, layer_view};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
     Layers,
     Tree,
-}
-
-/// What the tree shows for the selected layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LayerMode {
-    /// The image as it is once the selected layer is applied (dive's compare-all).
-    UpTo,
-    /// Only what the selected layer changed (dive's compare-layer).
-    Changes,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,93 +79,6 @@ pub struct Cmp {
     pub tree: DiffTree,
 }
 
-/// How the path filter matches.
-#[derive(Debug)]
-enum PathMatch {
-    Text(String),
-    Glob(globset::GlobMatcher),
-    Regex(regex::Regex),
-}
-
-impl PathMatch {
-    /// A regex when asked for with `re:` or when the text uses regex-only syntax
-    /// (`^ $ | ( ) \`), a glob when it has `* ? [`, else a case-insensitive substring.
-    fn parse(filter: &str) -> Result<PathMatch, String> {
-        let lower = filter.to_lowercase();
-        let explicit = filter.strip_prefix("re:");
-        if explicit.is_some() || filter.contains(['^', '$', '|', '(', ')', '\\']) {
-            return regex::RegexBuilder::new(explicit.unwrap_or(filter))
-                .case_insensitive(true)
-                .build()
-                .map(PathMatch::Regex)
-                .map_err(|e| format!("bad regex: {}", e.to_string().lines().last().unwrap_or("")));
-        }
-        if filter.contains(['*', '?', '[']) {
-            return globset::GlobBuilder::new(&lower)
-                .literal_separator(false)
-                .build()
-                .map(|g| PathMatch::Glob(g.compile_matcher()))
-                .map_err(|e| format!("bad glob: {e}"));
-        }
-        Ok(PathMatch::Text(lower))
-    }
-
-    /// `path` is lowercased already.
-    fn is_match(&self, path: &str) -> bool {
-        match self {
-            PathMatch::Text(t) => path.contains(t.as_str()),
-            PathMatch::Glob(g) => g.is_match(path),
-            PathMatch::Regex(r) => r.is_match(path),
-        }
-    }
-}
-
-/// Every node's full path, lowercased, for glob and regex filters: each path is its parent's
-/// plus one name, built in id order (parents first).
-struct PathCache {
-    text: String,
-    start: Vec<u32>,
-    len: Vec<u32>,
-}
-
-/// Paths add up to depth times length, which a hostile image can make huge; beyond this the
-/// filter builds each path as it walks instead of keeping them.
-const PATH_CACHE_LIMIT: u64 = 256 << 20;
-
-impl PathCache {
-    fn build(m: &Model, n: usize) -> Option<PathCache> {
-        let mut total = 0u64;
-        let mut lens = vec![0u64; n];
-        for node in 1..n {
-            let id = node as NodeId;
-            lens[node] = m.parent(id).map_or(0, |p| lens[p as usize]) + 1 + m.name(id).len() as u64;
-            total += lens[node];
-            if total > PATH_CACHE_LIMIT {
-                return None;
-            }
-        }
-        let mut c = PathCache { text: String::new(), start: vec![0; n], len: vec![0; n] };
-        for node in 1..n {
-            let id = node as NodeId;
-            let at = c.text.len();
-            if let Some(p) = m.parent(id) {
-                let (s, l) = (c.start[p as usize] as usize, c.len[p as usize] as usize);
-                c.text.extend_from_within(s..s + l);
-            }
-            c.text.push('/');
-            c.text.extend(m.name(id).chars().flat_map(char::to_lowercase));
-            c.start[node] = at as u32;
-            c.len[node] = (c.text.len() - at) as u32;
-        }
-        Some(c)
-    }
-
-    fn path(&self, node: usize) -> &str {
-        let s = self.start[node] as usize;
-        &self.text[s..s + self.len[node] as usize]
-    }
-}
-
 pub struct Model {
     pub a: Analysis,
     pub cmp: Option<Box<Cmp>>,
@@ -217,39 +123,12 @@ pub struct Model {
 /// The view of one layer and mode before any filter.
 struct BaseView {
     key: (usize, LayerMode),
-    size: Vec<u64>,
-    shown: Vec<bool>,
-    change: Vec<Option<Change>>,
-    before: Vec<u64>,
-}
-
-fn layer_categories(a: &Analysis) -> Vec<[u64; 11]> {
-    let ix = &a.index;
-    let mut per_layer = vec![[0u64; 11]; a.layers.len()];
-    for (node, &e) in ix.current.iter().enumerate() {
-        if e != NONE && ix.entries[e as usize].kind == Kind::File {
-            per_layer[ix.entries[e as usize].layer as usize][a.classes.category[node] as usize] +=
-                ix.node_size[node];
-        }
-    }
-    per_layer
-}
-
-/// A directory of the final tree, or (for a path a later layer deleted) one that had
-/// something below it.
-fn dir_flags(a: &Analysis) -> Vec<bool> {
-    let ix = &a.index;
-    (0..ix.paths.len() as NodeId)
-        .map(|n| ix.is_dir(n) || (!ix.visible[n as usize] && ix.paths.children(n).next().is_some()))
-        .collect()
+    view: View,
 }
 
 impl Model {
     pub fn new(a: Analysis) -> Model {
-        let mut m = Model::unviewed(a, None);
-        m.layer_categories = layer_categories(&m.a);
-        m.dirs = dir_flags(&m.a);
-        m.finish()
+        Model::unviewed(a, None).finish()
     }
 
     /// The model before anything is derived from the image(s).
@@ -286,8 +165,11 @@ impl Model {
         }
     }
 
-    /// The last layer selected, the parent table, and the first view.
+    /// What is derived once (directory flags, each layer's bytes by category), the last layer
+    /// selected, the parent table, and the first view.
     fn finish(mut self) -> Model {
+        self.layer_categories = self.tree().layer_categories();
+        self.dirs = self.tree().dir_flags();
         self.layer = self.layer_count().saturating_sub(1);
         self.parents = self.parent_table();
         self.recompute_view();
@@ -302,19 +184,7 @@ impl Model {
     pub fn compare(before: Analysis, after: Analysis) -> Model {
         let c = compare(&before, &after, &DEFAULT_LEAKS);
         let tree = DiffTree::build(&before, &after);
-        let mut cats = layer_categories(&before);
-        cats.extend(layer_categories(&after));
-        let (bd, ad) = (dir_flags(&before), dir_flags(&after));
-        let dirs = (0..tree.len() as NodeId)
-            .map(|n| {
-                tree.after(n, &after).is_some_and(|x| ad[x as usize])
-                    || tree.before(n).is_some_and(|x| bd[x as usize])
-            })
-            .collect();
-        let mut m = Model::unviewed(after, Some(Box::new(Cmp { before, c, tree })));
-        m.layer_categories = cats;
-        m.dirs = dirs;
-        m.finish()
+        Model::unviewed(after, Some(Box::new(Cmp { before, c, tree }))).finish()
     }
 
     pub fn selected_node(&self) -> Option<NodeId> {
@@ -339,65 +209,38 @@ impl Model {
         self.dirs.get(n as usize).copied().unwrap_or(false)
     }
 
-    pub fn node_count(&self) -> usize {
+    /// The tree explored: the image's, or in compare mode the union of both.
+    pub fn tree(&self) -> Trees<'_> {
         match &self.cmp {
-            Some(c) => c.tree.len(),
-            None => self.a.index.paths.len(),
+            Some(c) => Trees::Two(Union { before: &c.before, after: &self.a, tree: &c.tree }),
+            None => Trees::One(Single(&self.a)),
         }
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.tree().len()
     }
 
     pub fn parent(&self, n: NodeId) -> Option<NodeId> {
-        match &self.cmp {
-            Some(c) => c.tree.parent(n, &self.a),
-            None => self.a.index.paths.parent(n),
-        }
+        self.parents.get(n as usize).map_or_else(|| self.tree().parent(n), |&p| (p != NONE).then_some(p))
     }
 
     pub fn name(&self, n: NodeId) -> &str {
-        match &self.cmp {
-            Some(c) => c.tree.name(n, &c.before, &self.a),
-            None => self.a.index.paths.name(n),
-        }
+        self.tree().name(n)
     }
 
     pub fn children(&self, n: NodeId) -> Vec<NodeId> {
-        match &self.cmp {
-            Some(c) => c.tree.children(n, &self.a).collect(),
-            None => self.a.index.paths.children(n).collect(),
-        }
+        self.tree().children(n)
     }
 
     pub fn path(&self, n: NodeId) -> String {
-        if self.cmp.is_none() {
-            return self.a.index.paths.path(n);
-        }
-        let mut parts = Vec::new();
-        let mut cur = n;
-        while let Some(p) = self.parent(cur) {
-            parts.push(self.name(cur));
-            cur = p;
-        }
-        if parts.is_empty() {
-            return "/".into();
-        }
-        parts.iter().rev().fold(String::new(), |s, p| s + "/" + p)
+        self.tree().path(n)
     }
 
     /// The category a node's filter and colour use: AFTER's, or BEFORE's for what only
     /// BEFORE has.
     pub fn category_of(&self, n: NodeId) -> Option<Category> {
-        match &self.cmp {
-            None => (self.a.index.current[n as usize] != NONE).then(|| self.a.classes.category[n as usize]),
-            Some(c) => match (c.tree.after(n, &self.a), c.tree.before(n)) {
-                (Some(x), _) if self.a.index.current[x as usize] != NONE => {
-                    Some(self.a.classes.category[x as usize])
-                }
-                (_, Some(b)) if c.before.index.current[b as usize] != NONE => {
-                    Some(c.before.classes.category[b as usize])
-                }
-                _ => None,
-            },
-        }
+        self.tree().category_of(n)
     }
 
     /// Sizes and visibility for the selected layer, then the filters.
@@ -408,18 +251,18 @@ impl Model {
         let base = match self.base.take() {
             Some(b) if b.key == key => b,
             _ => {
-                let (size, shown, change, before) = match &self.cmp {
-                    Some(_) => self.diff_view(),
-                    None => {
-                        let (size, shown, change) = self.layer_view();
-                        (size, shown, change, Vec::new())
+                let view = match self.tree() {
+                    Trees::Two(u) => {
+                        let scope =
+                            (self.layer_mode == LayerMode::Changes).then(|| self.layer_side(self.layer));
+                        diff_view(&u, scope, &self.dirs)
                     }
+                    Trees::One(_) => layer_view(&self.a, self.layer, self.layer_mode),
                 };
-                BaseView { key, size, shown, change, before }
+                BaseView { key, view }
             }
         };
-        let (mut size, mut shown, change, before) =
-            (base.size.clone(), base.shown.clone(), base.change.clone(), base.before.clone());
+        let View { mut size, mut shown, change, before } = base.view.clone();
         self.base = Some(base);
         let filtering = self.apply_filters(&mut shown, &change);
         let n = shown.len();
@@ -465,92 +308,6 @@ impl Model {
         self.view_before = before;
         let keep = self.selected_node();
         self.rebuild_rows(keep);
-    }
-
-    /// Compare mode: each side's final bytes per node, the change between them; with the
-    /// layers view set to a layer's changes, only the files whose final version that layer
-    /// wrote.
-    fn diff_view(&self) -> (Vec<u64>, Vec<bool>, Vec<Option<Change>>, Vec<u64>) {
-        let c = self.cmp.as_ref().expect("compare mode");
-        let n = c.tree.len();
-        let (mut after, mut before) = (vec![0u64; n], vec![0u64; n]);
-        let mut shown = vec![false; n];
-        let mut change = vec![None; n];
-        let scope = (self.layer_mode == LayerMode::Changes).then(|| self.layer_side(self.layer));
-        for id in 0..n as NodeId {
-            let i = id as usize;
-            let x = c.tree.after(id, &self.a);
-            let b = c.tree.before(id);
-            if let Some(x) = x {
-                after[i] = self.a.index.node_size[x as usize];
-            }
-            if let Some(b) = b {
-                before[i] = c.before.index.node_size[b as usize];
-            }
-            shown[i] = match scope {
-                None => true,
-                Some(_) if self.dirs[i] => true,
-                Some((on_before, l)) => {
-                    let (a, node) = if on_before { (&c.before, b) } else { (&self.a, x) };
-                    node.is_some_and(|node| {
-                        let e = a.index.current[node as usize];
-                        e != NONE && a.index.entries[e as usize].layer as usize == l
-                    })
-                }
-            };
-            change[i] = match (x, b) {
-                (Some(_), None) => Some(Change::Added),
-                (None, Some(_)) => Some(Change::Deleted),
-                _ if after[i] != before[i] => Some(Change::Modified),
-                _ => None,
-            };
-        }
-        (after, shown, change, before)
-    }
-
-    /// The tree as of the selected layer (`UpTo`) or only what the layer wrote (`Changes`).
-    /// Linear in the entries and nodes.
-    fn layer_view(&self) -> (Vec<u64>, Vec<bool>, Vec<Option<Change>>) {
-        let ix = &self.a.index;
-        let n = ix.paths.len();
-        let l = self.layer as u16;
-        let mut size = vec![0u64; n];
-        let mut shown = vec![false; n];
-        let mut change: Vec<Option<Change>> = vec![None; n];
-        let final_view = self.layer_mode == LayerMode::UpTo && self.layer + 1 >= self.a.layers.len();
-        let changes = self.layer_mode == LayerMode::Changes;
-        for e in &ix.entries {
-            let node = e.node as usize;
-            let in_layer = e.layer == l;
-            if in_layer && e.change != Change::Unchanged {
-                change[node] = Some(e.change);
-            }
-            // Deleted paths of the selected layer show in both modes, marked.
-            if in_layer && e.change == Change::Deleted {
-                shown[node] = true;
-            }
-            if changes && e.hidden_by == l && e.hidden_how == HiddenHow::Deleted {
-                shown[node] = true;
-                change[node] = Some(Change::Deleted);
-            }
-            let visible = if changes {
-                in_layer
-            } else {
-                e.layer <= l && (e.hidden_by == NO_LAYER || e.hidden_by > l) && e.change != Change::Deleted
-            };
-            if !visible {
-                continue;
-            }
-            shown[node] = true;
-            if e.kind == Kind::File && !final_view {
-                // Hardlinked bytes count once: only where the content lives.
-                size[node] = e.size;
-            }
-        }
-        if final_view {
-            size[..n].copy_from_slice(&ix.node_size[..n]);
-        }
-        (size, shown, change)
     }
 
     /// Keeps the leaves the filters let through (the directories above them are decided by

@@ -1,5 +1,5 @@
-//! dive's image metrics, computed the way dive computes them, so a `.dive-ci` file gives the
-//! verdict `dive --ci` gives on the same image.
+//! dive's CI rules (`.dive-ci`), on dive's image metrics computed the way dive computes them,
+//! so a `.dive-ci` file gives the verdict `dive --ci` gives on the same image.
 //!
 //! dive visits the leaves of every layer's tree (files, symlinks, empty directories,
 //! whiteouts). A path seen in more than one layer is "inefficient"; its cumulative size is the
@@ -17,6 +17,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use super::{Context, Rule, at_most, bytes};
+use crate::budget::{Measurement, Note, Quantity, Unit};
 use crate::index::{HiddenHow, Index, Kind, NONE, NodeId};
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
@@ -104,5 +106,64 @@ pub fn metrics(ix: &Index) -> DiveMetrics {
         wasted_bytes: wasted,
         user_wasted_percent: if user == 0 { 0.0 } else { wasted as f64 / user as f64 },
         size_bytes,
+    }
+}
+
+/// dive's note when its wasted bytes are not weigh's waste.
+fn counting(d: &DiveMetrics, cx: &Context) -> Option<Note> {
+    let weigh_waste = cx.a.totals.waste_bytes;
+    (d.wasted_bytes != weigh_waste).then_some(Note::DiveCounting { dive_wasted: d.wasted_bytes, weigh_waste })
+}
+
+/// `lowestEfficiency`: dive's score must not fall below the limit.
+pub struct LowestEfficiency;
+impl Rule for LowestEfficiency {
+    fn id(&self) -> String {
+        "dive.lowestEfficiency".into()
+    }
+    fn measure(&self, limit: f64, cx: &mut Context) -> Measurement {
+        let d = cx.dive();
+        let pass = d.efficiency >= limit;
+        Measurement {
+            value: Quantity::new(d.efficiency, Unit::Score),
+            limit: Quantity::new(limit, Unit::Number),
+            pass,
+            contributors: if pass { Vec::new() } else { cx.waste() },
+            note: Some(Note::DiveScore { weigh_efficiency: cx.a.totals.efficiency }),
+        }
+    }
+}
+
+/// `highestWastedBytes`.
+pub struct HighestWastedBytes;
+impl Rule for HighestWastedBytes {
+    fn id(&self) -> String {
+        "dive.highestWastedBytes".into()
+    }
+    fn measure(&self, limit: f64, cx: &mut Context) -> Measurement {
+        let d = cx.dive();
+        Measurement {
+            note: counting(&d, cx),
+            ..at_most(bytes(d.wasted_bytes as f64), bytes(limit), || cx.waste())
+        }
+    }
+}
+
+/// `highestUserWastedPercent`: wasted bytes over the bytes of every layer but the first.
+pub struct HighestUserWastedPercent;
+impl Rule for HighestUserWastedPercent {
+    fn id(&self) -> String {
+        "dive.highestUserWastedPercent".into()
+    }
+    fn measure(&self, limit: f64, cx: &mut Context) -> Measurement {
+        let d = cx.dive();
+        Measurement {
+            note: counting(&d, cx),
+            ..at_most(
+                Quantity::new(d.user_wasted_percent, Unit::Score),
+                Quantity::new(limit, Unit::Number),
+                || cx.waste(),
+            )
+        }
     }
 }

@@ -1,6 +1,26 @@
-//! Python distributions (`*.dist-info`) and what says which of them are for development.
+//! Python distributions (`*.dist-info`), what says which of them are for development (lock
+//! files, requirements files, known dev tools and what only they require), and the files
+//! each owns.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use super::Cx;
+use super::needs::{Need, few, propagate};
+use crate::classify::paths::{join, parent_of};
+use crate::classify::{Category, Ecosystem, Package};
+use crate::index::{NONE, NodeId};
+
+/// Distribution metadata and the files that say which distributions are for development.
+pub fn wants(path: &str) -> bool {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    path.ends_with(".dist-info/RECORD")
+        || path.ends_with(".dist-info/METADATA")
+        || matches!(base, "poetry.lock" | "uv.lock" | "Pipfile.lock")
+        || (base.ends_with(".txt")
+            && base.contains("requirements")
+            && !path.contains("node_modules/")
+            && !path.contains("-packages/"))
+}
 
 /// PEP 503 name normalization: `Flask_SQLAlchemy` → `flask-sqlalchemy`.
 pub fn normalize(name: &str) -> String {
@@ -253,6 +273,154 @@ pub fn is_dev_requirements(path: &str) -> bool {
     let words: Vec<&str> = stem.split(['-', '_', '.']).collect();
     let dir_dev = lower.contains("requirements/") && ["dev", "test", "tests", "lint", "docs"].contains(&stem);
     dir_dev || words.iter().any(|w| ["dev", "develop", "test", "tests", "lint", "docs", "ci"].contains(w))
+}
+
+/// Python distributions from `*.dist-info/RECORD` (with METADATA), and which are dev.
+pub fn collect(cx: &mut Cx) {
+    struct Dist {
+        dir: String,
+        meta: Metadata,
+        record: Vec<String>,
+    }
+    let (ix, meta) = (cx.ix, cx.meta);
+    let mut dists: Vec<Dist> = Vec::new();
+    for (path, text) in meta.iter() {
+        let Some(dir) = path.strip_suffix("/RECORD").filter(|d| d.ends_with(".dist-info")) else { continue };
+        let metadata_path = format!("{dir}/METADATA");
+        let mut m =
+            meta.get(&metadata_path).map(|t| parse_metadata(&String::from_utf8_lossy(t))).unwrap_or_default();
+        if m.name.is_empty()
+            && let Some((n, v)) = split_dist_info(dir.rsplit('/').next().unwrap_or(dir))
+        {
+            m.name = n.to_string();
+            m.version = v.to_string();
+        }
+        dists.push(Dist {
+            dir: dir.to_string(),
+            meta: m,
+            record: record_paths(&String::from_utf8_lossy(text)),
+        });
+    }
+    if dists.is_empty() {
+        return;
+    }
+    // What says which are dev: lockfiles and requirements files in the image.
+    let mut prod: BTreeSet<String> = BTreeSet::new();
+    let mut dev_from: HashMap<String, String> = HashMap::new();
+    for (path, text) in meta.iter() {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        if path.contains("site-packages/")
+            || path.contains("dist-packages/")
+            || path.contains("node_modules/")
+        {
+            continue;
+        }
+        let sides = match base {
+            "Pipfile.lock" => parse_pipfile_lock(text),
+            "poetry.lock" => parse_poetry_lock(&String::from_utf8_lossy(text)),
+            "uv.lock" => parse_uv_lock(&String::from_utf8_lossy(text)),
+            b if b.ends_with(".txt") && b.contains("requirements") => {
+                let names = requirement_names(&String::from_utf8_lossy(text));
+                Ok(if is_dev_requirements(path) {
+                    Sides { prod: BTreeSet::new(), dev: names }
+                } else {
+                    Sides { prod: names, dev: BTreeSet::new() }
+                })
+            }
+            _ => continue,
+        };
+        match sides {
+            Ok(s) => {
+                prod.extend(s.prod);
+                for d in s.dev {
+                    dev_from.entry(d).or_insert_with(|| format!("/{path}"));
+                }
+            }
+            Err(e) => cx.notes.push(format!("/{path}: not read ({e})")),
+        }
+    }
+    let names: Vec<String> = dists.iter().map(|d| normalize(&d.meta.name)).collect();
+    let by_name: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    let needs: Vec<Vec<usize>> = dists
+        .iter()
+        .map(|d| d.meta.requires.iter().filter_map(|r| by_name.get(r.as_str()).copied()).collect())
+        .collect();
+    let packaging = |n: &str| matches!(n, "pip" | "setuptools" | "wheel" | "distribute");
+    let mut class: Vec<Option<Need>> = vec![None; dists.len()];
+    let mut seed_reason: Vec<Option<String>> = vec![None; dists.len()];
+    for (i, n) in names.iter().enumerate() {
+        if prod.contains(n) || packaging(n) {
+            continue;
+        }
+        if let Some(file) = dev_from.get(n) {
+            class[i] = Some(Need::Build);
+            seed_reason[i] = Some(format!("Python distribution {n}: listed for development in {file}"));
+        } else if is_dev_tool(n) {
+            class[i] = Some(Need::Build);
+            seed_reason[i] =
+                Some(format!("Python distribution {n}: a development tool (tests, lint, types)"));
+        }
+    }
+    let pinned: Vec<bool> = names.iter().map(|n| prod.contains(n) || packaging(n)).collect();
+    let rdeps = propagate(&needs, &mut class, &pinned);
+    for (i, d) in dists.into_iter().enumerate() {
+        let n = &names[i];
+        let (cat, why, dev) = if packaging(n) {
+            (
+                Category::Runtime,
+                format!("Python distribution {n}: packaging tools that come with the interpreter"),
+                Some(false),
+            )
+        } else if let Some(r) = seed_reason[i].take() {
+            (Category::DevDependencies, r, Some(true))
+        } else if class[i] == Some(Need::Build) {
+            let by = few(rdeps[i].iter().map(|&r| names[r].clone()));
+            (
+                Category::DevDependencies,
+                format!("Python distribution {n}: required only by development tools ({by})"),
+                Some(true),
+            )
+        } else {
+            (Category::Dependencies, format!("Python distribution {n}: a production dependency"), Some(false))
+        };
+        let id = cx.owners.list.len() as u32;
+        let site = parent_of(&d.dir).to_string();
+        let mut top_dirs: HashSet<NodeId> = HashSet::new();
+        for rel in &d.record {
+            let Some(path) = join(&site, rel) else { continue };
+            let Some(node) = ix.paths.find(&path).filter(|&nd| ix.is_file(nd)) else { continue };
+            cx.owners.claim_file(node, id);
+            // Top-level module directories, so files the RECORD does not list (bytecode
+            // compiled later) go with their distribution.
+            if !rel.starts_with("..")
+                && let Some((top, _)) = rel.split_once('/')
+                && let Some(t) = ix.paths.find(&format!("{site}/{top}"))
+            {
+                top_dirs.insert(t);
+            }
+        }
+        for t in top_dirs {
+            match cx.owners.dir.get(&t) {
+                Some(&other) if other != id => {
+                    cx.owners.dir.insert(t, NONE); // shared (namespace package)
+                }
+                _ => {
+                    cx.owners.dir.insert(t, id);
+                }
+            }
+        }
+        let mut pkg = Package::new(
+            format!("python:{}@{}", d.meta.name, d.meta.version),
+            Ecosystem::Python,
+            &d.meta.name,
+            &d.meta.version,
+            cat,
+        );
+        pkg.dev = dev;
+        pkg.path = Some(format!("/{}", d.dir));
+        let reason = cx.reasons.id(why);
+        cx.owners.push(pkg, reason);
+    }
 }
 
 #[cfg(test)]

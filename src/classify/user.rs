@@ -1,5 +1,5 @@
-//! User rules from the config file (`weigh.toml` or `--config`): path globs and package names
-//! mapped to categories. They win over every built-in rule and are shown as the reason.
+//! Step 1 of the classification: the user's rules from the config file (`weigh.toml` or
+//! `--config`), path globs and package names mapped to categories. They win over every built-in rule and are shown as the reason.
 //!
 //! ```toml
 //! [classify.paths]            # first match wins, in file order
@@ -47,7 +47,7 @@ struct ClassifyDoc {
     packages: IndexMap<String, toml::Spanned<String>>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Rules {
     /// Where the rules came from, for reasons (`weigh.toml`).
     pub source: String,
@@ -141,6 +141,16 @@ impl Rules {
 
     pub fn match_package(&self, name: &str) -> Option<(&str, Category)> {
         self.packages.iter().find(|(_, m, _)| m.is_match(name)).map(|(p, _, c)| (p.as_str(), *c))
+    }
+
+    /// Step 1 for a file at `path` (relative; None when there are no path rules) owned by
+    /// package `package`: the category the first matching rule gives, and the reason.
+    pub fn decide(&self, path: Option<&str>, package: Option<&str>) -> Option<(String, Category)> {
+        if let Some((pattern, cat)) = path.and_then(|p| self.match_path(p)) {
+            return Some((format!("rule in {}: {pattern}", self.source), cat));
+        }
+        let (pattern, cat) = self.match_package(package?)?;
+        Some((format!("rule in {}: package {pattern}", self.source), cat))
     }
 }
 

@@ -1,0 +1,215 @@
+//! The walk over the final tree. Each directory's context follows from its parent's (the
+//! place rule in force, the package owning it, the dependency area, the part of the app it
+//! is); each file's category is the first step of the chain that decides it.
+
+use std::collections::HashMap;
+
+use super::app::{App, AppPart};
+use super::fallback::{Area, Fallback};
+use super::owners::{Owners, npm};
+use super::places::{MAX_RULE_DEPTH, Places, Zone};
+use super::runtime::Runtime;
+use super::{Category, Facts, Reasons, Rules};
+use crate::index::{Index, NONE, NodeId, ROOT};
+
+/// What is known about a directory, for everything below it.
+#[derive(Clone, Copy)]
+struct Ctx {
+    /// Components below the root.
+    depth: u32,
+    /// The top-level directory it is under.
+    top: NodeId,
+    zone: Option<Zone>,
+    /// Package owning the directory (npm package dirs, Python top-level modules), or NONE.
+    pkg: u32,
+    area: Area,
+    app: AppPart,
+}
+
+/// Per node (meaningful for visible non-directories): category, reason and package.
+pub struct Decided {
+    pub category: Vec<Category>,
+    pub reason: Vec<u32>,
+    pub package: Vec<u32>,
+}
+
+pub fn walk(
+    ix: &Index,
+    facts: &Facts,
+    rules: &Rules,
+    app: Option<&App>,
+    owners: &mut Owners,
+    reasons: &mut Reasons,
+) -> Decided {
+    let n_nodes = ix.paths.len();
+    let fallback = Fallback {
+        other: reasons.id("no rule matched"),
+        os: reasons.id("in a system directory"),
+        node_modules: reasons.id("in node_modules, not in any lockfile"),
+        site_packages: reasons.id("in site-packages, not listed by any distribution"),
+    };
+    let runtime = Runtime::new(reasons.id("the virtualenv's interpreter"), reasons.id("in a virtualenv"));
+    let places =
+        Places::new(facts, reasons.id("node-gyp build tree: objects and makefiles of a native addon build"));
+    let mut out = Decided {
+        category: vec![Category::Other; n_nodes],
+        reason: vec![0; n_nodes],
+        package: vec![NONE; n_nodes],
+    };
+    let root = Ctx { depth: 0, top: ROOT, zone: None, pkg: NONE, area: Area::None, app: AppPart::Outside };
+    let mut ctx: Vec<Ctx> = vec![root; n_nodes];
+    let mut user_reasons: HashMap<String, u32> = HashMap::new();
+    // Paths of shallow directories (see MAX_RULE_DEPTH): a hostile 50,000-level tree costs no
+    // path strings.
+    let mut dir_paths: HashMap<NodeId, String> = HashMap::new();
+
+    for node in 1..n_nodes as NodeId {
+        let n = node as usize;
+        if !ix.visible[n] {
+            continue;
+        }
+        let parent = ix.paths.parent(node).unwrap_or(ROOT);
+        let p = ctx[parent as usize];
+        let name = ix.paths.name(node);
+        if ix.is_dir(node) {
+            let depth = p.depth + 1;
+            let path = match (parent == ROOT, dir_paths.get(&parent)) {
+                (true, _) => Some(name.to_string()),
+                (false, Some(pp)) if depth <= MAX_RULE_DEPTH => Some(format!("{pp}/{name}")),
+                _ => None,
+            };
+            let grandparent_zone = ix.paths.parent(parent).map(|g| ctx[g as usize].zone);
+            let zone = places.zone(path.as_deref(), p.zone, reasons);
+            let zone = places.node_gyp(ix, parent, name, zone, p.zone, grandparent_zone.flatten());
+            let c = enter(ix, node, parent, name, p, zone, app, owners, fallback.node_modules, reasons);
+            ctx[n] = Ctx { depth, top: if parent == ROOT { node } else { p.top }, ..c };
+            if let Some(path) = path {
+                dir_paths.insert(node, path);
+            }
+            continue;
+        }
+        // A file (or symlink, device, ...).
+        let pkg = file_package(ix, owners, node, parent, name, p.pkg);
+        out.package[n] = pkg;
+        let user = || {
+            let path = rules.has_path_rules().then(|| match (parent == ROOT, dir_paths.get(&parent)) {
+                (true, _) => name.to_string(),
+                (false, Some(pp)) => format!("{pp}/{name}"),
+                (false, None) => ix.paths.path(node).trim_start_matches('/').to_string(),
+            });
+            let pkg_name = (pkg != NONE).then(|| owners.list[pkg as usize].pkg.name.as_str());
+            rules.decide(path.as_deref(), pkg_name)
+        };
+        let (category, reason) = match user() {
+            Some((key, cat)) => (cat, *user_reasons.entry(key.clone()).or_insert_with(|| reasons.id(key))),
+            None => p
+                .zone
+                .filter(|z| z.strong)
+                .map(|z| (z.category, z.reason))
+                .or_else(|| (pkg != NONE).then(|| owners.category(pkg)))
+                .or(p.zone.map(|z| (z.category, z.reason)))
+                .or_else(|| runtime_file(&runtime, &p, parent, name, &dir_paths, reasons))
+                .or_else(|| app.and_then(|a| a.decide(p.app, name, reasons)))
+                .or_else(|| fallback.dependencies(p.area))
+                .unwrap_or_else(|| {
+                    let top = if parent == ROOT { node } else { p.top };
+                    fallback.system(ix.paths.name(top))
+                }),
+        };
+        out.category[n] = category;
+        out.reason[n] = reason;
+    }
+    out
+}
+
+/// The context of directory `node` below `parent` (whose context is `p`), in zone `zone`.
+#[allow(clippy::too_many_arguments)]
+fn enter(
+    ix: &Index,
+    node: NodeId,
+    parent: NodeId,
+    name: &str,
+    p: Ctx,
+    zone: Option<Zone>,
+    app: Option<&App>,
+    owners: &mut Owners,
+    unlocked_reason: u32,
+    reasons: &mut Reasons,
+) -> Ctx {
+    let mut c = Ctx { zone, ..p };
+    if let Some(&pkg) = owners.dir.get(&node) {
+        c.pkg = pkg;
+    }
+    match name {
+        "node_modules" => {
+            c.area = Area::NodeModules;
+            c.app = AppPart::Outside;
+        }
+        "site-packages" | "dist-packages" => {
+            c.area = Area::SitePackages;
+            c.app = AppPart::Outside;
+        }
+        _ => {}
+    }
+    if ix.paths.find_child(node, "pyvenv.cfg").is_some() {
+        c.area = Area::Venv;
+        c.app = AppPart::Outside;
+    }
+    // A package directory no lockfile knows.
+    let pname = ix.paths.name(parent);
+    if p.area == Area::NodeModules
+        && c.pkg == p.pkg
+        && p.pkg == NONE
+        && !name.starts_with('.')
+        && (pname == "node_modules"
+            || (pname.starts_with('@')
+                && ix.paths.parent(parent).is_some_and(|g| ix.paths.name(g) == "node_modules")))
+        && !name.starts_with('@')
+        && !matches!(c.zone, Some(Zone { category: Category::Runtime, .. }))
+    {
+        let pkg_name = if pname.starts_with('@') { format!("{pname}/{name}") } else { name.to_string() };
+        c.pkg = npm::unlocked(owners, ix, node, pkg_name, unlocked_reason);
+    }
+    if let Some(a) = app
+        && (node == a.node || (p.app == AppPart::App && c.area == p.area))
+    {
+        c.app = a.part(ix, node, parent, name, p.app, reasons);
+    }
+    c
+}
+
+/// The package owning a file: its file list's, else its directory's. Bytecode compiled after
+/// installation (dpkg's postinst runs py3compile) goes with the package of its source:
+/// `x/__pycache__/m.cpython-311.pyc` ← `x/m.py`.
+fn file_package(ix: &Index, owners: &Owners, node: NodeId, parent: NodeId, name: &str, dir_pkg: u32) -> u32 {
+    let pkg = if owners.file[node as usize] != NONE { owners.file[node as usize] } else { dir_pkg };
+    if pkg != NONE || ix.paths.name(parent) != "__pycache__" {
+        return pkg;
+    }
+    let stem = name.split('.').next().unwrap_or(name);
+    ix.paths
+        .parent(parent)
+        .and_then(|d| ix.paths.find_child(d, &format!("{stem}.py")))
+        .map_or(NONE, |src| owners.file[src as usize])
+}
+
+/// Step 4 for a file: a virtualenv's, or a runtime file near the root outside any package,
+/// dependency area or app.
+fn runtime_file(
+    runtime: &Runtime,
+    p: &Ctx,
+    parent: NodeId,
+    name: &str,
+    dir_paths: &HashMap<NodeId, String>,
+    reasons: &mut Reasons,
+) -> Option<(Category, u32)> {
+    if p.area == Area::Venv {
+        return Some(runtime.in_venv(name));
+    }
+    if p.area != Area::None || p.app != AppPart::Outside || p.depth > 4 {
+        return None;
+    }
+    let parent_path = dir_paths.get(&parent).map(String::as_str).unwrap_or("");
+    let path = if parent_path.is_empty() { name.to_string() } else { format!("{parent_path}/{name}") };
+    runtime.file(&path, reasons)
+}

@@ -1,0 +1,113 @@
+//! Step 3 of the classification: the owning package. One file per ecosystem, each reading its
+//! package database or lock files and deciding what its packages own and which category
+//! their files get (`deb`, `npm` with `pnpm` and `yarn`, `python`).
+
+pub mod deb;
+pub mod js;
+pub mod needs;
+pub mod npm;
+pub mod pnpm;
+pub mod python;
+pub mod yarn;
+
+use std::collections::HashMap;
+
+use super::{Category, Language, Package, Reasons};
+use crate::index::{Index, NONE, NodeId};
+
+/// A package and the category its files get unless something stronger decides.
+pub struct Owner {
+    pub pkg: Package,
+    pub reason: u32,
+}
+
+/// What the package databases say: the packages, and which of them owns each path.
+pub struct Owners {
+    pub list: Vec<Owner>,
+    /// Per node: the package whose file list names it, or NONE.
+    pub file: Vec<u32>,
+    /// Directories a package owns with everything below them (npm package directories,
+    /// Python top-level modules); NONE for one several packages share.
+    pub dir: HashMap<NodeId, u32>,
+}
+
+impl Owners {
+    fn push(&mut self, pkg: Package, reason: u32) -> u32 {
+        self.list.push(Owner { pkg, reason });
+        self.list.len() as u32 - 1
+    }
+
+    /// `node` is `owner`'s unless another file list named it first.
+    fn claim_file(&mut self, node: NodeId, owner: u32) {
+        if self.file[node as usize] == NONE {
+            self.file[node as usize] = owner;
+        }
+    }
+
+    pub fn category(&self, owner: u32) -> (Category, u32) {
+        let o = &self.list[owner as usize];
+        (o.pkg.category, o.reason)
+    }
+}
+
+/// The kept contents (see [`wants`]) of the files still visible in the final tree, by path
+/// without the leading `/`.
+pub struct Meta<'a> {
+    files: Vec<(String, &'a [u8])>,
+}
+
+impl<'a> Meta<'a> {
+    pub fn new(ix: &'a Index) -> Meta<'a> {
+        let mut files: Vec<(String, &[u8])> = ix
+            .contents
+            .iter()
+            .filter(|(e, _)| ix.current[ix.entries[**e as usize].node as usize] == **e)
+            .map(|(e, c)| (ix.entry_path(*e).trim_start_matches('/').to_string(), &c[..]))
+            .collect();
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        Meta { files }
+    }
+
+    pub fn get(&self, path: &str) -> Option<&'a [u8]> {
+        self.files.binary_search_by(|m| m.0.as_str().cmp(path)).ok().map(|i| self.files[i].1)
+    }
+
+    /// Every kept file, by path.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &'a [u8])> + '_ {
+        self.files.iter().map(|(p, c)| (p.as_str(), *c))
+    }
+}
+
+/// What an ecosystem reads from while collecting its packages.
+pub struct Cx<'a, 'm> {
+    pub ix: &'a Index,
+    pub meta: &'a Meta<'m>,
+    /// The language the image runs, from its ENTRYPOINT and CMD.
+    pub language: Option<Language>,
+    pub reasons: &'a mut Reasons,
+    pub notes: &'a mut Vec<String>,
+    pub owners: &'a mut Owners,
+}
+
+/// Whether the indexer should keep the contents of the file at `path`: a package database or
+/// lock file some ecosystem reads.
+pub fn wants(path: &str) -> bool {
+    deb::wants(path) || python::wants(path) || npm::wants(path)
+}
+
+/// Every ecosystem's packages, in a fixed order: a file the system package manager lists
+/// is its, before any language package manager's.
+pub fn collect(
+    ix: &Index,
+    meta: &Meta,
+    language: Option<Language>,
+    reasons: &mut Reasons,
+    notes: &mut Vec<String>,
+) -> Owners {
+    let mut owners = Owners { list: Vec::new(), file: vec![NONE; ix.paths.len()], dir: HashMap::new() };
+    let mut cx = Cx { ix, meta, language, reasons, notes, owners: &mut owners };
+    deb::collect(&mut cx);
+    python::collect(&mut cx);
+    npm::collect(&mut cx);
+    owners
+}

@@ -1,0 +1,101 @@
+//! The one call that turns an image reference into an [`Analysis`]: source → index →
+//! attribute → classify. The CLI, the TUI's loader, the tests and the examples all go through
+//! [`analyze`] (or [`layers`] for what the manifest and config alone say), with [`Options`]
+//! validated once from whatever the caller was given.
+
+use std::path::PathBuf;
+
+use crate::analysis::Analysis;
+use crate::attribute::dockerfile::Dockerfile;
+use crate::attribute::{AttributeError, Attribution, HistoryInfo, attribute, pair_history};
+use crate::classify::Rules;
+use crate::index::{Index, IndexOptions, Progress};
+use crate::source::registry::RegistryOptions;
+use crate::source::{Image, OpenOptions, Platform, SourceError};
+
+/// Everything an analysis depends on besides the image, checked before any image is read.
+#[derive(Default)]
+pub struct Options {
+    /// `--platform`; `None` picks this machine's from a multi-platform index.
+    pub platform: Option<Platform>,
+    /// The Dockerfile the image was built from, with the stage it was built as (`--target`;
+    /// `None` for the last stage).
+    pub dockerfile: Option<(Dockerfile, Option<String>)>,
+    /// An image whose layers are this one's base.
+    pub base: Option<String>,
+    /// The user's classification rules.
+    pub rules: Rules,
+    pub registry: RegistryOptions,
+    /// Where layer indexes are kept by diff_id (`--cache-dir`).
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Options {
+    fn open(&self) -> OpenOptions {
+        OpenOptions { platform: self.platform.clone(), registry: self.registry.clone() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The image (or the base image) cannot be opened or read.
+    // The causes are not `#[source]`s: the message already says them, and a chain would
+    // repeat them when printed with their sources.
+    #[error("{reference}: {error}")]
+    Source { reference: String, error: SourceError },
+    #[error("{reference}: not built on {base} (its layers are not a prefix of this image's)")]
+    NotBuiltOn { reference: String, base: String },
+    #[error("{reference}: {error}")]
+    Attribute { reference: String, error: AttributeError },
+}
+
+fn source(reference: &str) -> impl FnOnce(SourceError) -> Error + '_ {
+    move |error| Error::Source { reference: reference.to_string(), error }
+}
+
+/// The layers of an image as its manifest and config describe them, attributed: nothing but
+/// the manifest and the config is read.
+pub struct Layers {
+    pub image: Image,
+    pub history: Vec<Option<HistoryInfo>>,
+    pub attribution: Vec<Attribution>,
+}
+
+/// Opens the image and attributes its layers, without reading any of them.
+pub fn layers(reference: &str, opts: &Options) -> Result<Layers, Error> {
+    let image = Image::open(reference, &opts.open()).map_err(source(reference))?;
+    let base_layers = match &opts.base {
+        Some(base) => Some(base_prefix(reference, &image, base, opts)?),
+        None => None,
+    };
+    let history = pair_history(&image.config, image.layers.len());
+    let dockerfile = opts.dockerfile.as_ref().map(|(d, t)| (d, t.as_deref()));
+    let attribution = attribute(&history, dockerfile, base_layers)
+        .map_err(|error| Error::Attribute { reference: reference.to_string(), error })?;
+    Ok(Layers { image, history, attribution })
+}
+
+/// How many layers at the bottom of `image` are `base`'s.
+fn base_prefix(reference: &str, image: &Image, base: &str, opts: &Options) -> Result<usize, Error> {
+    let b = Image::open(base, &opts.open()).map_err(source(base))?;
+    let ids = |i: &Image| i.layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>();
+    let (mine, theirs) = (ids(image), ids(&b));
+    if theirs.is_empty() || !mine.starts_with(&theirs) {
+        return Err(Error::NotBuiltOn { reference: reference.to_string(), base: base.to_string() });
+    }
+    Ok(theirs.len())
+}
+
+/// Reads every layer of the image and analyses it. `progress` hears about each layer.
+pub fn analyze(reference: &str, opts: &Options, progress: &dyn Progress) -> Result<Analysis, Error> {
+    let Layers { image, history, attribution } = layers(reference, opts)?;
+    let index_opts = IndexOptions {
+        capture: crate::classify::wants_content,
+        cache: opts.cache_dir.clone(),
+        ..IndexOptions::default()
+    };
+    let index = Index::build(&image, index_opts, progress);
+    progress.finished();
+    let index = index.map_err(source(reference))?;
+    Ok(Analysis::new(&image, index, history, attribution, &opts.rules))
+}
