@@ -24,6 +24,7 @@ pub mod app;
 mod chain;
 pub mod fallback;
 pub mod language;
+pub mod native;
 pub mod owners;
 pub mod paths;
 pub mod places;
@@ -116,16 +117,22 @@ impl std::fmt::Display for Category {
 #[serde(rename_all = "lowercase")]
 pub enum Ecosystem {
     Deb,
+    Apk,
+    Rpm,
     Npm,
     Python,
+    Go,
 }
 
 impl Ecosystem {
     pub fn name(self) -> &'static str {
         match self {
             Ecosystem::Deb => "deb",
+            Ecosystem::Apk => "apk",
+            Ecosystem::Rpm => "rpm",
             Ecosystem::Npm => "npm",
             Ecosystem::Python => "python",
+            Ecosystem::Go => "go",
         }
     }
 }
@@ -217,6 +224,8 @@ pub struct Classification {
     pub language: Option<Language>,
     /// Things that could not be read (a lockfile that does not parse, ...).
     pub notes: Vec<String>,
+    /// What the image runs and the libraries that loads.
+    pub loaded: native::Loaded,
 }
 
 impl Classification {
@@ -260,7 +269,7 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
     let mut notes = Vec::new();
     let language = detect_language(&facts.argv).map(|l| l.0);
     let meta = owners::Meta::new(ix);
-    let mut owners = owners::collect(ix, &meta, language, &mut reasons, &mut notes);
+    let (mut owners, loaded) = owners::collect(ix, &meta, facts, language, &mut reasons, &mut notes);
     let app = app::App::find(ix, facts, &mut reasons);
     let decided = chain::walk(ix, facts, rules, app.as_ref(), &mut owners, &mut reasons);
 
@@ -296,5 +305,6 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
         app_dir: app.map(|a| ix.paths.path(a.node)),
         language,
         notes,
+        loaded,
     }
 }

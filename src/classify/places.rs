@@ -86,6 +86,11 @@ const DIR_RULES: &[(&str, Effect)] = &[
         Effect::Zone(Category::Runtime, "ships with node (corepack)", false),
     ),
     ("opt/yarn-*", Effect::Zone(Category::Runtime, "ships with node (yarn)", false)),
+    // Distroless node images install node under /nodejs, outside any package.
+    (
+        "nodejs",
+        Effect::Zone(Category::Runtime, "the node runtime (/nodejs, as distroless images have it)", false),
+    ),
     (
         "usr/local/lib/python3*",
         Effect::Zone(Category::Runtime, "the Python interpreter's standard library", false),

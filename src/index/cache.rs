@@ -14,12 +14,17 @@ use super::layer::{RawLayer, ReadOptions};
 use crate::source::Digest;
 
 /// The file format: bump when `RawLayer` changes shape, so old files are misses.
-const MAGIC: &[u8] = b"weigh layer index v1\n";
+const MAGIC: &[u8] = b"weigh layer index v2\n";
 
 /// What the indexing depended on: the version of weigh (the capture list is the code's) and
 /// whether contents were hashed.
 fn file(dir: &Path, diff_id: &Digest, opts: &ReadOptions) -> PathBuf {
-    let flavour = format!("{}-{}", env!("CARGO_PKG_VERSION"), if opts.hash_contents { "h" } else { "n" });
+    let flavour = format!(
+        "{}-{}{}",
+        env!("CARGO_PKG_VERSION"),
+        if opts.hash_contents { "h" } else { "n" },
+        if opts.elf { "e" } else { "" }
+    );
     let id = diff_id.to_string();
     let (alg, hex) = id.split_once(':').unwrap_or(("sha256", &id));
     dir.join("layers").join(flavour).join(alg).join(hex)

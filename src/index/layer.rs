@@ -6,6 +6,7 @@ use std::io::{self, Read};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
+use super::elf::{self, ElfInfo};
 use super::paths::clean_path;
 use crate::source::layer_error;
 use crate::source::{Compression, LayerStream, SourceError};
@@ -54,6 +55,8 @@ pub struct RawEntry {
     pub hash: u64,
     /// Index into `RawLayer::captured` when the content was kept.
     pub captured: Option<u32>,
+    /// Index into `RawLayer::elf` when the file is ELF.
+    pub elf: Option<u32>,
     /// Where the content starts in the layer's tar stream.
     pub offset: u64,
 }
@@ -64,6 +67,8 @@ pub struct RawLayer {
     pub entries: Vec<RawEntry>,
     /// Contents of the files `ReadOptions::capture` asked for.
     pub captured: Vec<Box<[u8]>>,
+    /// What the ELF files need to run.
+    pub elf: Vec<ElfInfo>,
     pub blob_bytes: u64,
     pub tar_bytes: u64,
     pub compression: Option<Compression>,
@@ -88,6 +93,7 @@ impl RawLayer {
                 && e.link.is_none_or(span_ok)
                 && e.size <= MAX_FILE_SIZE
                 && e.captured.is_none_or(|c| (c as usize) < self.captured.len())
+                && e.elf.is_none_or(|c| (c as usize) < self.elf.len())
                 && clean_path(self.str(e.path)).is_ok_and(|p| p.as_deref() == Some(self.str(e.path)))
         })
     }
@@ -107,9 +113,12 @@ impl RawLayer {
 /// file of the same name is not, and is not held in memory.
 pub const MAX_CAPTURE: u64 = 32 << 20;
 
+#[derive(Clone, Copy)]
 pub struct ReadOptions {
     /// Hash file contents (needed for duplicate detection).
     pub hash_contents: bool,
+    /// Read what ELF files need to run.
+    pub elf: bool,
     /// Keep the contents of files whose (clean, relative) path this accepts.
     pub capture: fn(&str) -> bool,
 }
@@ -119,7 +128,7 @@ pub fn read_layer(index: usize, stream: LayerStream, opts: &ReadOptions) -> Resu
     let compression = stream.compression();
     let hashes_deferred = opts.hash_contents && stream.seeks();
     let mut layer = RawLayer { compression: Some(compression), hashes_deferred, ..Default::default() };
-    let opts = &ReadOptions { hash_contents: opts.hash_contents && !hashes_deferred, capture: opts.capture };
+    let opts = &ReadOptions { hash_contents: opts.hash_contents && !hashes_deferred, ..*opts };
     let mut archive = tar::Archive::new(stream);
     let outcome = read_entries(&mut archive, &mut layer, opts);
     let stream = archive.into_inner();
@@ -220,6 +229,7 @@ fn read_entries<R: Read + std::io::Seek>(
         let offset = entry.raw_file_position();
         let mut hash = 0;
         let mut captured = None;
+        let mut elf_at: Option<u32> = None;
         if kind == Kind::File && size <= MAX_CAPTURE && (opts.capture)(&path) {
             let mut data = Vec::with_capacity(size as usize);
             entry.read_to_end(&mut data).map_err(|e| ReadError::Io(format!("cannot read {path}"), e))?;
@@ -228,20 +238,54 @@ fn read_entries<R: Read + std::io::Seek>(
             }
             layer.captured.push(data.into_boxed_slice());
             captured = Some(layer.captured.len() as u32 - 1);
-        } else if kind == Kind::File && opts.hash_contents && size > 0 {
-            let mut h = Xxh3::new();
-            loop {
+        } else if kind == Kind::File
+            && (opts.hash_contents || (opts.elf && elf::candidate(&path, mode, size)))
+        {
+            // One pass over the body: the content hash, and an ELF file's headers.
+            let mut h = opts.hash_contents.then(Xxh3::new);
+            let mut probe = (opts.elf && elf::candidate(&path, mode, size)).then(|| elf::Probe::new(size));
+            let mut at = 0u64;
+            while h.is_some() || probe.is_some() {
                 let n = entry.read(&mut buf).map_err(|e| ReadError::Io(format!("cannot read {path}"), e))?;
                 if n == 0 {
                     break;
                 }
-                h.update(&buf[..n]);
+                if let Some(h) = &mut h {
+                    h.update(&buf[..n]);
+                }
+                if let Some(p) = &mut probe
+                    && !p.feed(at, &buf[..n])
+                {
+                    layer_elf(&mut layer.elf, &mut elf_at, probe.take());
+                }
+                at += n as u64;
             }
-            hash = h.digest();
+            layer_elf(&mut layer.elf, &mut elf_at, probe);
+            hash = h.map_or(0, |h| if at > 0 { h.digest() } else { 0 });
         }
         let path = layer.push_str(&path);
         let link = link.map(|l| layer.push_str(&l));
-        layer.entries.push(RawEntry { path, link, kind, size, mode, uid, gid, hash, captured, offset });
+        layer.entries.push(RawEntry {
+            path,
+            link,
+            kind,
+            size,
+            mode,
+            uid,
+            gid,
+            hash,
+            captured,
+            elf: elf_at.take(),
+            offset,
+        });
     }
     Ok(())
+}
+
+/// Keeps what a finished probe found, and where.
+fn layer_elf(list: &mut Vec<ElfInfo>, at: &mut Option<u32>, probe: Option<elf::Probe>) {
+    if let Some(info) = probe.and_then(elf::Probe::finish) {
+        list.push(info);
+        *at = Some(list.len() as u32 - 1);
+    }
 }

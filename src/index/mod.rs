@@ -2,6 +2,7 @@
 //! every path, which layer last wrote it; for every hidden copy, which layer hid it and how.
 
 pub mod cache;
+pub mod elf;
 pub mod layer;
 pub mod paths;
 
@@ -112,6 +113,8 @@ impl Progress for NoProgress {}
 #[derive(Debug, Clone)]
 pub struct IndexOptions {
     pub hash_contents: bool,
+    /// Read what ELF files need to run (see [`Index::elf`]).
+    pub elf: bool,
     /// Which files' contents to keep (see [`Index::content`]): what classification asks for.
     pub capture: fn(&str) -> bool,
     /// Where layer indexes are kept by diff_id (`--cache-dir`).
@@ -120,7 +123,7 @@ pub struct IndexOptions {
 
 impl Default for IndexOptions {
     fn default() -> Self {
-        IndexOptions { hash_contents: true, capture: crate::classify::wants_content, cache: None }
+        IndexOptions { hash_contents: true, elf: true, capture: crate::classify::wants_content, cache: None }
     }
 }
 
@@ -162,6 +165,8 @@ pub struct Index {
     pub current: Vec<u32>,
     /// Kept contents of metadata files, by entry.
     pub contents: std::collections::HashMap<u32, Box<[u8]>>,
+    /// What ELF files need to run, by entry.
+    pub elf_info: HashMap<u32, elf::ElfInfo>,
     /// Per node: bytes in the final tree (a file's size counted once across hardlinks; a
     /// directory's sum of its children).
     pub node_size: Vec<u64>,
@@ -189,7 +194,8 @@ impl Index {
         if n >= NO_LAYER as usize {
             return Err(SourceError::Unsupported(format!("{n} layers is more than weigh handles")));
         }
-        let read_opts = ReadOptions { hash_contents: opts.hash_contents, capture: opts.capture };
+        let read_opts =
+            ReadOptions { hash_contents: opts.hash_contents, elf: opts.elf, capture: opts.capture };
         let cache = opts.cache.as_deref();
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(image.blob_size(i).unwrap_or(0)));
@@ -320,6 +326,11 @@ impl Index {
     /// file's once).
     pub fn visible_files(&self) -> impl Iterator<Item = (NodeId, u64)> + '_ {
         self.final_files().map(move |(n, _)| (n, self.node_size[n as usize]))
+    }
+
+    /// What the ELF file visible at `node` needs to run.
+    pub fn elf(&self, node: NodeId) -> Option<&elf::ElfInfo> {
+        self.elf_info.get(self.current.get(node as usize)?)
     }
 
     /// Whether `node` is a directory of the final tree (declared, or implied by what lies
@@ -456,6 +467,7 @@ impl Merger {
                 symlink_targets: Vec::new(),
                 current: vec![NONE],
                 contents: std::collections::HashMap::new(),
+                elf_info: HashMap::new(),
                 node_size: Vec::new(),
                 node_files: Vec::new(),
                 visible: Vec::new(),
@@ -499,6 +511,7 @@ impl Merger {
 
     fn merge_layer(&mut self, layer: u16, mut raw: RawLayer) {
         let mut captured = std::mem::take(&mut raw.captured);
+        let mut elf_infos = std::mem::take(&mut raw.elf);
         let first = self.ix.entries.len() as u32;
         let mut changes = LayerChanges {
             entries: first..first,
@@ -625,6 +638,9 @@ impl Merger {
                 changes.size += r.size;
             }
             let e = self.ix.entries.len() as u32;
+            if let Some(i) = r.elf {
+                self.ix.elf_info.insert(e, std::mem::take(&mut elf_infos[i as usize]));
+            }
             if let Some(c) = r.captured {
                 self.ix.contents.insert(e, std::mem::take(&mut captured[c as usize]));
             }

@@ -1,17 +1,23 @@
 //! Debian packages: `/var/lib/dpkg/status` and the per-package file lists in
-//! `/var/lib/dpkg/info`, and what category each package's files get.
+//! `/var/lib/dpkg/info`; or, in distroless images, one control paragraph per package in
+//! `/var/lib/dpkg/status.d/NAME` with its file list as `NAME.md5sums` (older images have the
+//! paragraphs alone).
 
 use std::collections::HashMap;
 
 use super::Cx;
-use super::needs::{Need, few, propagate};
+use super::system::{Family, Pending, SysPackage};
 use crate::classify::paths::resolve;
-use crate::classify::{Category, Ecosystem, Language, Package, Reasons};
+use crate::classify::{Category, Ecosystem, Language, Package};
 
 /// The files dpkg keeps about what is installed.
 pub fn wants(path: &str) -> bool {
-    path == "var/lib/dpkg/status" || (path.starts_with("var/lib/dpkg/info/") && path.ends_with(".list"))
+    path == "var/lib/dpkg/status"
+        || (path.starts_with("var/lib/dpkg/info/") && path.ends_with(".list"))
+        || path.starts_with("var/lib/dpkg/status.d/")
 }
+
+const STATUS_D: &str = "var/lib/dpkg/status.d/";
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DebPackage {
@@ -31,6 +37,12 @@ pub struct DebPackage {
 
 /// Installed packages from `/var/lib/dpkg/status`.
 pub fn parse_status(text: &str) -> Vec<DebPackage> {
+    parse_paragraphs(text, true)
+}
+
+/// Control paragraphs; with `installed`, only those whose `Status` says installed (distroless
+/// `status.d` paragraphs have no `Status`: they are all installed).
+fn parse_paragraphs(text: &str, installed: bool) -> Vec<DebPackage> {
     let mut out = Vec::new();
     for para in text.split("\n\n") {
         let mut fields: HashMap<&str, String> = HashMap::new();
@@ -52,7 +64,7 @@ pub fn parse_status(text: &str) -> Vec<DebPackage> {
         }
         let field = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
         let (name, status) = (field("Package"), field("Status"));
-        if name.is_empty() || !status.ends_with(" installed") {
+        if name.is_empty() || (installed && !status.ends_with(" installed")) {
             continue;
         }
         let mut needs = Vec::new();
@@ -179,104 +191,92 @@ fn is_interpreter(lang: Language, p: &str) -> bool {
     }
 }
 
-/// Debian packages' categories. A compiler, build tool or header package (by name) is
-/// toolchain, and so is an interpreter the image does not run (python3 next to a node app is
-/// there for node-gyp). The interpreter the image runs is runtime. A library goes with what
-/// needs it: if every installed package that depends on it (Depends, Pre-Depends,
-/// Recommends) is toolchain, it is toolchain too (libisl, libmpc, cpp); if they are runtime
-/// or toolchain, it is runtime. Everything else, and every Essential or Priority: required
-/// package, is os: a runtime library that any non-toolchain package needs stays os.
-fn classes(pkgs: &[DebPackage], lang: Option<Language>, reasons: &mut Reasons) -> Vec<(Category, u32)> {
-    let by_name: HashMap<&str, usize> = pkgs.iter().enumerate().map(|(i, p)| (p.name.as_str(), i)).collect();
-    let mut providers: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, p) in pkgs.iter().enumerate() {
-        for v in &p.provides {
-            providers.entry(v.as_str()).or_default().push(i);
-        }
+pub struct Debian;
+
+impl Family for Debian {
+    fn label(&self) -> &'static str {
+        "Debian package"
     }
-    let needs: Vec<Vec<usize>> = pkgs
-        .iter()
-        .map(|p| {
-            let mut v: Vec<usize> = Vec::new();
-            for n in &p.needs {
-                match by_name.get(n.as_str()) {
-                    Some(&i) => v.push(i),
-                    None => v.extend(providers.get(n.as_str()).into_iter().flatten()),
-                }
-            }
-            v.sort_unstable();
-            v.dedup();
-            v
-        })
-        .collect();
-    let mut class: Vec<Option<Need>> = vec![None; pkgs.len()];
-    let mut seed_reason: Vec<Option<u32>> = vec![None; pkgs.len()];
-    for (i, p) in pkgs.iter().enumerate() {
-        let name = p.name.as_str();
-        if is_toolchain_name(name) {
-            class[i] = Some(Need::Build);
-            seed_reason[i] =
-                Some(reasons.id(format!("Debian package {name}: a compiler, build tool or headers")));
-        } else if let Some(other) = Language::ALL.into_iter().find(|&l| is_interpreter(l, name)) {
-            match lang {
-                Some(l) if l != other => {
-                    class[i] = Some(Need::Build);
-                    seed_reason[i] = Some(reasons.id(format!(
-                        "Debian package {name}: a {} interpreter the image does not run (it runs {}); only builds need it",
-                        other.name(),
-                        l.name()
-                    )));
-                }
-                _ => {
-                    class[i] = Some(Need::Runtime);
-                    seed_reason[i] =
-                        Some(reasons.id(format!("Debian package {name}: the {} runtime", other.name())));
-                }
-            }
-        }
+    fn is_toolchain(&self, p: &SysPackage) -> bool {
+        is_toolchain_name(&p.name)
     }
-    let pinned: Vec<bool> = pkgs.iter().map(|p| p.required).collect();
-    let rdeps = propagate(&needs, &mut class, &pinned);
-    pkgs.iter()
-        .enumerate()
-        .map(|(i, p)| {
-            if let Some(r) = seed_reason[i] {
-                let cat = if class[i] == Some(Need::Build) { Category::Toolchain } else { Category::Runtime };
-                return (cat, r);
-            }
-            let by = || few(rdeps[i].iter().map(|&r| pkgs[r].name.clone()));
-            match class[i] {
-                Some(Need::Build) => (
-                    Category::Toolchain,
-                    reasons.id(format!(
-                        "Debian package {}: needed only by toolchain packages ({})",
-                        p.name,
-                        by()
-                    )),
-                ),
-                Some(Need::Runtime) => (
-                    Category::Runtime,
-                    reasons.id(format!("Debian package {}: needed only by the runtime ({})", p.name, by())),
-                ),
-                None => (Category::Os, reasons.id(format!("Debian package {}: base system", p.name))),
-            }
-        })
-        .collect()
+    fn interpreter(&self, p: &SysPackage) -> Option<Language> {
+        Language::ALL.into_iter().find(|&l| is_interpreter(l, &p.name))
+    }
 }
 
 /// The installed packages, and the files their lists name.
-pub fn collect(cx: &mut Cx) {
-    let Some(status) = cx.meta.get("var/lib/dpkg/status") else { return };
-    let debs = parse_status(&String::from_utf8_lossy(status));
-    let classes = classes(&debs, cx.language, cx.reasons);
-    let mut by_name: HashMap<String, u32> = HashMap::new();
-    for (d, (cat, reason)) in debs.into_iter().zip(classes) {
-        let mut pkg =
-            Package::new(format!("deb:{}@{}", d.name, d.version), Ecosystem::Deb, &d.name, &d.version, cat);
-        pkg.installed_size = d.installed_size;
-        by_name.insert(d.name, cx.owners.push(pkg, reason));
+pub fn collect(cx: &mut Cx, pending: &mut Vec<Pending>) {
+    let (debs, distroless) = match cx.meta.get("var/lib/dpkg/status") {
+        Some(status) => (parse_status(&String::from_utf8_lossy(status)), false),
+        None => {
+            let mut debs = Vec::new();
+            for (path, text) in cx.meta.iter() {
+                if let Some(rest) = path.strip_prefix(STATUS_D)
+                    && !rest.contains('/')
+                    && !rest.ends_with(".md5sums")
+                {
+                    debs.extend(parse_paragraphs(&String::from_utf8_lossy(text), false));
+                }
+            }
+            (debs, true)
+        }
+    };
+    if debs.is_empty() {
+        return;
     }
+    let mut by_name: HashMap<String, u32> = HashMap::new();
+    let mut sys = Vec::with_capacity(debs.len());
+    for d in debs {
+        let mut pkg = Package::new(
+            format!("deb:{}@{}", d.name, d.version),
+            Ecosystem::Deb,
+            &d.name,
+            &d.version,
+            Category::Os,
+        );
+        pkg.installed_size = d.installed_size;
+        let owner = cx.owners.push(pkg, 0);
+        by_name.insert(d.name.clone(), owner);
+        sys.push(SysPackage {
+            owner,
+            name: d.name,
+            needs: d.needs,
+            provides: d.provides,
+            required: d.required,
+            explicit: false,
+        });
+    }
+    pending.push(Pending { family: Box::new(Debian), packages: sys });
     let ix = cx.ix;
+    if distroless {
+        // `md5hex  path` lines, the path without its leading slash.
+        for (path, text) in cx.meta.iter() {
+            let Some(name) = path.strip_prefix(STATUS_D).and_then(|r| r.strip_suffix(".md5sums")) else {
+                continue;
+            };
+            let Some(&owner) = by_name.get(name.split(':').next().unwrap_or(name)) else { continue };
+            for line in String::from_utf8_lossy(text).lines() {
+                let Some((_, file)) = line.split_once("  ") else { continue };
+                if let Some(node) = resolve(ix, file).filter(|&n| ix.is_file(n)) {
+                    cx.owners.claim_file(node, owner);
+                }
+            }
+        }
+        // The database's own records of a package.
+        if let Some(dir) = ix.paths.find(STATUS_D.trim_end_matches('/')) {
+            for node in ix.paths.children(dir) {
+                let name = ix.paths.name(node);
+                let pkg = name.strip_suffix(".md5sums").unwrap_or(name);
+                if let Some(&owner) = by_name.get(pkg.split(':').next().unwrap_or(pkg))
+                    && ix.is_file(node)
+                {
+                    cx.owners.file[node as usize] = owner;
+                }
+            }
+        }
+        return;
+    }
     for (path, text) in cx.meta.iter() {
         if !path.starts_with("var/lib/dpkg/info/") || !path.ends_with(".list") {
             continue;

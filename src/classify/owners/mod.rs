@@ -2,17 +2,23 @@
 //! package database or lock files and deciding what its packages own and which category
 //! their files get (`deb`, `npm` with `pnpm` and `yarn`, `python`).
 
+pub mod apk;
+pub mod chisel;
 pub mod deb;
+pub mod go;
 pub mod js;
 pub mod needs;
 pub mod npm;
 pub mod pnpm;
 pub mod python;
+pub mod rpm;
+pub mod system;
 pub mod yarn;
 
 use std::collections::HashMap;
 
-use super::{Category, Language, Package, Reasons};
+use super::native::{self, Loaded};
+use super::{Category, Facts, Language, Package, Reasons};
 use crate::index::{Index, NONE, NodeId};
 
 /// A package and the category its files get unless something stronger decides.
@@ -92,22 +98,46 @@ pub struct Cx<'a, 'm> {
 /// Whether the indexer should keep the contents of the file at `path`: a package database or
 /// lock file some ecosystem reads.
 pub fn wants(path: &str) -> bool {
-    deb::wants(path) || python::wants(path) || npm::wants(path)
+    deb::wants(path)
+        || apk::wants(path)
+        || rpm::wants(path)
+        || chisel::wants(path)
+        || python::wants(path)
+        || npm::wants(path)
+        || native::wants(path)
 }
 
 /// Every ecosystem's packages, in a fixed order: a file the system package manager lists
-/// is its, before any language package manager's.
+/// is its, before any language package manager's. The system packages' categories wait for
+/// their file lists: what the image's binaries load decides some of them.
 pub fn collect(
     ix: &Index,
     meta: &Meta,
+    facts: &Facts,
     language: Option<Language>,
     reasons: &mut Reasons,
     notes: &mut Vec<String>,
-) -> Owners {
+) -> (Owners, Loaded) {
     let mut owners = Owners { list: Vec::new(), file: vec![NONE; ix.paths.len()], dir: HashMap::new() };
+    let mut pending = Vec::new();
     let mut cx = Cx { ix, meta, language, reasons, notes, owners: &mut owners };
-    deb::collect(&mut cx);
+    deb::collect(&mut cx, &mut pending);
+    apk::collect(&mut cx, &mut pending);
+    rpm::collect(&mut cx, &mut pending);
+    chisel::collect(&mut cx, &mut pending);
+    let loaded = native::closure(ix, facts, meta);
+    let mut runtime: HashMap<u32, String> = HashMap::new();
+    for (&lib, &root) in &loaded.by {
+        let owner = cx.owners.file[lib as usize];
+        if owner != NONE && lib != root {
+            runtime.entry(owner).or_insert_with(|| ix.paths.path(root));
+        }
+    }
+    for p in &pending {
+        system::decide(p, language, &runtime, cx.owners, cx.reasons);
+    }
     python::collect(&mut cx);
     npm::collect(&mut cx);
-    owners
+    go::collect(&mut cx, &loaded);
+    (owners, loaded)
 }
