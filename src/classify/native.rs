@@ -4,10 +4,10 @@
 //! would find them in the final tree (`RUNPATH`/`RPATH` with `$ORIGIN`, the loader's search
 //! path, the usual library directories).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use super::Facts;
-use super::paths::resolve;
+use super::paths::follow;
 use crate::index::elf::ElfInfo;
 use crate::index::{Index, NodeId};
 
@@ -36,8 +36,8 @@ pub fn wants(path: &str) -> bool {
 /// What runs and what it loads.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    /// Every ELF file in the closure, with the root whose loading brought it in.
-    pub by: HashMap<NodeId, NodeId>,
+    /// Every ELF file in the closure, with the roots whose loading brings it in (sorted).
+    pub by: HashMap<NodeId, Vec<NodeId>>,
     /// The roots: what the image runs directly.
     pub roots: Vec<NodeId>,
     /// Libraries a file needs that are nowhere in the image: (the file, the library).
@@ -83,9 +83,9 @@ fn search_dirs(ix: &Index, meta: &super::owners::Meta) -> Vec<String> {
 fn command(ix: &Index, word: &str, path_env: &[String], workdir: &str) -> Option<NodeId> {
     if word.contains('/') {
         let p = if word.starts_with('/') { word.to_string() } else { format!("{workdir}/{word}") };
-        return resolve(ix, &p).filter(|&n| ix.is_file(n));
+        return follow(ix, &p).filter(|&n| ix.is_file(n));
     }
-    path_env.iter().find_map(|d| resolve(ix, &format!("{d}/{word}")).filter(|&n| ix.is_file(n)))
+    path_env.iter().find_map(|d| follow(ix, &format!("{d}/{word}")).filter(|&n| ix.is_file(n)))
 }
 
 /// The image's `PATH`, or the default one.
@@ -136,32 +136,38 @@ pub fn closure(ix: &Index, facts: &Facts, meta: &super::owners::Meta) -> Loaded 
     roots.sort_unstable();
     roots.dedup();
     let dirs = search_dirs(ix, meta);
-    let mut todo: VecDeque<(NodeId, NodeId)> = roots.iter().map(|&r| (r, r)).collect();
-    for &r in &roots {
-        out.by.insert(r, r);
-    }
-    while let Some((file, root)) = todo.pop_front() {
-        let Some(info) = ix.elf(file) else { continue };
-        let origin = ix.paths.parent(file).map(|d| ix.paths.path(d)).unwrap_or_else(|| "/".into());
-        let mut wanted: Vec<Option<NodeId>> = Vec::new();
-        if let Some(interp) = &info.interpreter {
-            wanted.push(resolve(ix, interp).filter(|&n| ix.is_file(n)));
+    // What each file loads, resolved once: roots share most of their libraries.
+    let mut edges: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
+    for &root in &roots {
+        let mut seen = HashSet::from([root]);
+        let mut todo = vec![root];
+        while let Some(file) = todo.pop() {
+            let next = edges.entry(file).or_insert_with(|| loads(ix, file, &dirs, &mut out.missing));
+            todo.extend(next.iter().filter(|&&n| seen.insert(n)));
         }
-        for lib in &info.needed {
-            let found = find_library(ix, info, lib, &origin, &dirs);
-            if found.is_none() {
-                out.missing.push((file, lib.clone()));
-            }
-            wanted.push(found);
-        }
-        for n in wanted.into_iter().flatten() {
-            if let std::collections::hash_map::Entry::Vacant(v) = out.by.entry(n) {
-                v.insert(root);
-                todo.push_back((n, root));
-            }
+        for n in seen {
+            out.by.entry(n).or_default().push(root);
         }
     }
     out.roots = roots;
+    out
+}
+
+/// The files `file` makes the loader open (its interpreter and its libraries); a library
+/// found nowhere goes to `missing`.
+fn loads(ix: &Index, file: NodeId, dirs: &[String], missing: &mut Vec<(NodeId, String)>) -> Vec<NodeId> {
+    let Some(info) = ix.elf(file) else { return Vec::new() };
+    let origin = ix.paths.parent(file).map(|d| ix.paths.path(d)).unwrap_or_else(|| "/".into());
+    let mut out = Vec::new();
+    if let Some(n) = info.interpreter.as_deref().and_then(|i| follow(ix, i)).filter(|&n| ix.is_file(n)) {
+        out.push(n);
+    }
+    for lib in &info.needed {
+        match find_library(ix, info, lib, &origin, dirs) {
+            Some(n) => out.push(n),
+            None => missing.push((file, lib.clone())),
+        }
+    }
     out
 }
 
@@ -170,9 +176,8 @@ pub fn closure(ix: &Index, facts: &Facts, meta: &super::owners::Meta) -> Loaded 
 fn find_library(ix: &Index, info: &ElfInfo, lib: &str, origin: &str, dirs: &[String]) -> Option<NodeId> {
     if lib.contains('/') {
         let p = if lib.starts_with('/') { lib.to_string() } else { format!("{origin}/{lib}") };
-        return resolve(ix, &p).filter(|&n| ix.is_file(n));
+        return follow(ix, &p).filter(|&n| ix.is_file(n));
     }
     let own = info.search.iter().map(|d| d.replace("${ORIGIN}", origin).replace("$ORIGIN", origin));
-    own.chain(dirs.iter().cloned())
-        .find_map(|d| resolve(ix, &format!("{d}/{lib}")).filter(|&n| ix.is_file(n)))
+    own.chain(dirs.iter().cloned()).find_map(|d| follow(ix, &format!("{d}/{lib}")).filter(|&n| ix.is_file(n)))
 }

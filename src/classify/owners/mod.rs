@@ -15,7 +15,7 @@ pub mod rpm;
 pub mod system;
 pub mod yarn;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::native::{self, Loaded};
 use super::{Category, Facts, Language, Package, Reasons};
@@ -126,11 +126,12 @@ pub fn collect(
     rpm::collect(&mut cx, &mut pending);
     chisel::collect(&mut cx, &mut pending);
     let loaded = native::closure(ix, facts, meta);
-    let mut runtime: HashMap<u32, String> = HashMap::new();
-    for (&lib, &root) in &loaded.by {
+    // Per root, by path: the packages whose files it loads.
+    let mut runtime: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    for (&lib, roots) in &loaded.by {
         let owner = cx.owners.file[lib as usize];
-        if owner != NONE && lib != root {
-            runtime.entry(owner).or_insert_with(|| ix.paths.path(root));
+        for &root in roots.iter().filter(|&&r| owner != NONE && r != lib) {
+            runtime.entry(ix.paths.path(root)).or_default().insert(owner);
         }
     }
     for p in &pending {

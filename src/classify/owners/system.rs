@@ -7,7 +7,7 @@
 //! in `/usr/local` needs libstdc++) counts as one more runtime dependent. Everything else, and
 //! every package the base system cannot do without, is os.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::Owners;
 use super::needs::{Need, few, propagate};
@@ -47,12 +47,12 @@ pub struct Pending {
     pub packages: Vec<SysPackage>,
 }
 
-/// Decides the categories of `p`'s packages. `runtime` holds, per owner, what the image runs
-/// that loads a file of that package (`/usr/local/bin/node`).
+/// Decides the categories of `p`'s packages. `runtime` holds, for each thing the image runs
+/// (`/usr/local/bin/node`), the owners of the files it loads.
 pub fn decide(
     p: &Pending,
     lang: Option<Language>,
-    runtime: &HashMap<u32, String>,
+    runtime: &BTreeMap<String, BTreeSet<u32>>,
     owners: &mut Owners,
     reasons: &mut Reasons,
 ) {
@@ -109,16 +109,15 @@ pub fn decide(
             }
         }
     }
-    // What the image runs, as one more package: it depends on what its binaries load.
+    // Each thing the image runs, as one more package: it depends on what it loads.
     let mut names: Vec<String> = pkgs.iter().map(|p| p.name.clone()).collect();
-    let loaded: Vec<usize> = (0..pkgs.len()).filter(|&i| runtime.contains_key(&pkgs[i].owner)).collect();
-    if !loaded.is_empty() {
-        let mut loaders: Vec<&str> = loaded.iter().map(|&i| runtime[&pkgs[i].owner].as_str()).collect();
-        loaders.sort_unstable();
-        loaders.dedup();
-        names.push(loaders.join(", "));
-        needs.push(loaded);
-        class.push(Some(Need::Runtime));
+    for (root, owners) in runtime {
+        let loaded: Vec<usize> = (0..pkgs.len()).filter(|&i| owners.contains(&pkgs[i].owner)).collect();
+        if !loaded.is_empty() {
+            names.push(root.clone());
+            needs.push(loaded);
+            class.push(Some(Need::Runtime));
+        }
     }
     let mut pinned: Vec<bool> = pkgs.iter().map(|p| p.required).collect();
     pinned.resize(class.len(), true);
