@@ -84,6 +84,8 @@ pub struct Analysis {
     pub classes: Classification,
     /// Bytes in the final image by the stage whose layer wrote them, largest first.
     pub stages: Vec<StageTotal>,
+    /// What will break or leak, most severe first.
+    pub findings: Vec<crate::findings::Finding>,
     pub index: Index,
 }
 
@@ -132,6 +134,8 @@ pub enum Detail {
     },
     /// A category's growth against a baseline.
     Growth,
+    /// The finding (by id) a path has.
+    Finding(&'static str),
 }
 
 impl Detail {
@@ -292,7 +296,14 @@ impl Analysis {
         };
         let classes = classify(&index, &facts, rules);
         let stages = stage_totals(&index, &layers);
-        Analysis { image: image_info, totals, layers, duplicates, classes, stages, index }
+        let findings = crate::findings::find(&crate::findings::Cx {
+            ix: &index,
+            classes: &classes,
+            image: &image_info,
+            env: &facts.env,
+            architecture: &image.id.platform.architecture,
+        });
+        Analysis { image: image_info, totals, layers, duplicates, classes, stages, findings, index }
     }
 
     /// Bytes and files per category, in [`Category::ALL`] order.

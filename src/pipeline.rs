@@ -89,11 +89,7 @@ fn base_prefix(reference: &str, image: &Image, base: &str, opts: &Options) -> Re
 /// Reads every layer of the image and analyses it. `progress` hears about each layer.
 pub fn analyze(reference: &str, opts: &Options, progress: &dyn Progress) -> Result<Analysis, Error> {
     let Layers { image, history, attribution } = layers(reference, opts)?;
-    let index_opts = IndexOptions {
-        capture: crate::classify::wants_content,
-        cache: opts.cache_dir.clone(),
-        ..IndexOptions::default()
-    };
+    let index_opts = IndexOptions { cache: opts.cache_dir.clone(), ..IndexOptions::default() };
     let index = Index::build(&image, index_opts, progress);
     progress.finished();
     let index = index.map_err(source(reference))?;

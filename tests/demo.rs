@@ -23,7 +23,7 @@ fn text_report_of_the_multi_stage_demo() {
 fn json_report_is_consistent() {
     let v: Value =
         serde_json::from_str(&inspect(&["--format", "json", "fixtures/demo/node-single.oci.tar"])).unwrap();
-    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["schema_version"], 3);
     let t = &v["totals"];
     let content = t["content_bytes"].as_u64().unwrap();
     let written = t["written_bytes"].as_u64().unwrap();

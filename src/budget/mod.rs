@@ -24,6 +24,9 @@
 //! [budget.paths]
 //! "/app/**/*.map" = "0B"
 //! ```
+//!
+//! and over the findings: `findings = ["secret", "libc-mismatch"]` (none of these ids) or
+//! `findings-severity = "error"` (nothing that severe).
 
 mod parse;
 pub mod rules;
@@ -51,6 +54,10 @@ pub enum Metric {
     Path(String),
     /// Paths that must not exist.
     Deny(Vec<String>),
+    /// Findings that must not be there, by id.
+    Findings(Vec<crate::findings::FindingId>),
+    /// No finding this severe or worse.
+    FindingSeverity(crate::findings::Severity),
     Growth,
     GrowthPercent,
     DiveLowestEfficiency,
@@ -100,6 +107,8 @@ pub enum Unit {
     Score,
     /// Paths found (deny).
     Paths,
+    /// Findings found.
+    Findings,
     /// A limit of none at all (deny's).
     Nothing,
     /// Nothing could be measured (no baseline).
@@ -149,6 +158,8 @@ pub struct Measurement {
     /// For a failure: what makes up the measured value, largest first.
     pub contributors: Vec<Contributor>,
     pub note: Option<Note>,
+    /// For the findings rules: the findings that fail it.
+    pub findings: Vec<crate::findings::Finding>,
 }
 
 #[derive(Debug, Clone)]

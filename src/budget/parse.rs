@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 use super::{Budget, Limit, Metric};
 use crate::classify::user::{self as rules, line_of};
 use crate::classify::{Category, ConfigError};
+use crate::findings::{FindingId, Severity};
 
 /// `350MB`, `1.5GiB`, `0B` or a plain number of bytes.
 pub fn parse_size(v: &toml::Value) -> Result<u64, String> {
@@ -105,6 +106,31 @@ impl Budget {
                     }
                     push(&mut b, Metric::Deny(globs), 0.0, line, key.into())
                 }
+                "findings" => {
+                    let toml::Value::Array(a) = val else {
+                        return Err(err(line, "findings: expected a list of finding ids".into()));
+                    };
+                    let mut ids = Vec::new();
+                    for v in a {
+                        let id = v.as_str().and_then(FindingId::parse).ok_or_else(|| {
+                            err(
+                                line,
+                                format!(
+                                    "findings: unknown finding {v} (one of: {})",
+                                    FindingId::ALL.map(|f| f.name()).join(", ")
+                                ),
+                            )
+                        })?;
+                        ids.push(id);
+                    }
+                    push(&mut b, Metric::Findings(ids), 0.0, line, key.into())
+                }
+                "findings-severity" => {
+                    let sev = val.as_str().and_then(Severity::parse).ok_or_else(|| {
+                        err(line, "findings-severity: expected \"error\", \"warning\" or \"info\"".into())
+                    })?;
+                    push(&mut b, Metric::FindingSeverity(sev), 0.0, line, key.into())
+                }
                 "categories" | "stages" | "paths" => {
                     let toml::Value::Table(t) = val else {
                         return Err(err(line, format!("{key}: expected a table")));
@@ -139,7 +165,7 @@ impl Budget {
                         return Err(err(
                             line,
                             format!(
-                                "unknown key {k:?} in [budget] (total, compressed, largest-layer, layers, waste, efficiency, deny, baseline, growth, growth-percent, a category, or the tables categories, stages, paths)"
+                                "unknown key {k:?} in [budget] (total, compressed, largest-layer, layers, waste, efficiency, deny, findings, findings-severity, baseline, growth, growth-percent, a category, or the tables categories, stages, paths)"
                             ),
                         ));
                     }

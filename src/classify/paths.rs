@@ -37,6 +37,23 @@ pub fn resolve(ix: &Index, path: &str) -> Option<NodeId> {
     Some(cur)
 }
 
+/// [`resolve`], and then the link the path ends in, to what it points at: `None` when that
+/// is not in the image (a dangling link) or the links loop.
+pub fn follow(ix: &Index, path: &str) -> Option<NodeId> {
+    let mut node = resolve(ix, path)?;
+    for _ in 0..40 {
+        let e = ix.current[node as usize];
+        if e == NONE || ix.entries[e as usize].kind != Kind::Symlink {
+            return Some(node);
+        }
+        let target = ix.symlink_target(e)?;
+        let base = ix.paths.parent(node).map(|p| ix.paths.path(p)).unwrap_or_default();
+        let next = if target.starts_with('/') { target.to_string() } else { format!("{base}/{target}") };
+        node = resolve(ix, &next)?;
+    }
+    None
+}
+
 pub use crate::path::join;
 
 pub fn parent_of(path: &str) -> &str {

@@ -188,6 +188,10 @@ pub struct Comparison {
     pub only_after: Vec<OnlyIn>,
     pub leaks: Vec<Leak>,
     pub recommendations: Vec<Recommendation>,
+    /// Findings BEFORE has and AFTER does not.
+    pub findings_fixed: Vec<crate::findings::Finding>,
+    /// Findings AFTER has and BEFORE does not.
+    pub findings_introduced: Vec<crate::findings::Finding>,
 }
 
 pub const DEFAULT_LEAKS: [Category; 5] =
@@ -476,7 +480,15 @@ pub fn compare(before: &Analysis, after: &Analysis, leak_categories: &[Category]
         only_after: only_a,
         leaks,
         recommendations: recommend(after),
+        findings_fixed: only_in(&before.findings, &after.findings),
+        findings_introduced: only_in(&after.findings, &before.findings),
     }
+}
+
+/// The findings of `a` that `b` has not: the same id about the same first path.
+fn only_in(a: &[crate::findings::Finding], b: &[crate::findings::Finding]) -> Vec<crate::findings::Finding> {
+    let key = |f: &crate::findings::Finding| (f.id, f.paths.first().cloned());
+    a.iter().filter(|f| !b.iter().any(|g| key(g) == key(f))).cloned().collect()
 }
 
 /// Bytes of AFTER's files whose path contains `needle` and whose category is `c`.

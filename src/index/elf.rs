@@ -96,11 +96,7 @@ fn go_info(seg: &[u8]) -> Option<GoInfo> {
             (Some("dep"), Some(p), Some(v)) if info.deps.len() < MAX_STRINGS * 8 => {
                 info.deps.push((p.to_string(), v.to_string()))
             }
-            (Some("=>"), Some(p), Some(v)) => {
-                if let Some(last) = info.deps.last_mut() {
-                    *last = (p.to_string(), v.to_string());
-                }
-            }
+            // `=>` lines name a replacement's source; the module stays the one `dep` names.
             _ => {}
         }
     }
@@ -566,7 +562,7 @@ mod tests {
         assert_eq!(g.version, "go1.22.2");
         assert_eq!(g.path, "example.com/svc");
         assert_eq!(g.main, ("example.com/svc".into(), "(devel)".into()));
-        assert_eq!(g.deps, [("golang.org/x/sys".to_string(), "v0.2.0".to_string())]);
+        assert_eq!(g.deps, [("golang.org/x/sys".to_string(), "v0.1.0".to_string())]);
         assert!(go_info(&seg[..40]).is_none());
     }
 

@@ -115,7 +115,8 @@ pub struct IndexOptions {
     pub hash_contents: bool,
     /// Read what ELF files need to run (see [`Index::elf`]).
     pub elf: bool,
-    /// Which files' contents to keep (see [`Index::content`]): what classification asks for.
+    /// Which files' contents to keep (see [`Index::content`]): what classification and the
+    /// findings ask for.
     pub capture: fn(&str) -> bool,
     /// Where layer indexes are kept by diff_id (`--cache-dir`).
     pub cache: Option<std::path::PathBuf>,
@@ -123,7 +124,12 @@ pub struct IndexOptions {
 
 impl Default for IndexOptions {
     fn default() -> Self {
-        IndexOptions { hash_contents: true, elf: true, capture: crate::classify::wants_content, cache: None }
+        IndexOptions {
+            hash_contents: true,
+            elf: true,
+            capture: |p| crate::classify::wants_content(p) || crate::findings::wants_content(p),
+            cache: None,
+        }
     }
 }
 

@@ -145,6 +145,7 @@ pub fn quantity(q: Quantity) -> String {
         Unit::SignedPercent => format!("{v:+.1} %"),
         Unit::Score => format!("{v:.4}"),
         Unit::Paths => format!("{} {}", v, if v == 1.0 { "path" } else { "paths" }),
+        Unit::Findings => format!("{} {}", v, if v == 1.0 { "finding" } else { "findings" }),
         Unit::Nothing => "none".into(),
         Unit::Missing => "n/a".into(),
     }
@@ -164,6 +165,10 @@ pub fn rule_title(r: &RuleResult) -> String {
         Metric::Stage(s) => format!("stage {s} ≤ {limit}"),
         Metric::Path(g) => format!("{g} ≤ {limit}"),
         Metric::Deny(globs) => format!("no paths matching {}", globs.join(", ")),
+        Metric::Findings(ids) => {
+            format!("no findings: {}", ids.iter().map(|i| i.name()).collect::<Vec<_>>().join(", "))
+        }
+        Metric::FindingSeverity(s) => format!("no findings of severity {} or worse", s.name()),
         Metric::Growth | Metric::GrowthPercent => format!("growth against the baseline ≤ {limit}"),
         Metric::DiveLowestEfficiency => format!("dive efficiency ≥ {limit}"),
         Metric::DiveHighestWastedBytes => format!("dive wasted bytes ≤ {limit}"),
@@ -228,6 +233,7 @@ pub fn detail(d: &Detail) -> String {
         Detail::Command(c) => short_command(c, 70),
         Detail::Hidden { layer, by } => format!("written in layer {layer}, hidden in layer {by}"),
         Detail::Growth => "growth".into(),
+        Detail::Finding(id) => (*id).into(),
     }
 }
 
@@ -291,6 +297,116 @@ pub fn recommendation(r: &Recommendation) -> (String, String) {
         (_, Evidence::User(Some(u))) => format!("USER {u}"),
     };
     (title, what)
+}
+
+fn libc_name(l: crate::findings::Libc) -> &'static str {
+    match l {
+        crate::findings::Libc::Glibc => "glibc",
+        crate::findings::Libc::Musl => "musl",
+    }
+}
+
+/// The architecture an ELF `e_machine` is.
+fn machine_name(m: u16) -> String {
+    match m {
+        62 => "x86-64 (amd64)".into(),
+        183 => "aarch64 (arm64)".into(),
+        40 => "arm".into(),
+        3 => "i386".into(),
+        21 => "ppc64".into(),
+        22 => "s390x".into(),
+        243 => "riscv64".into(),
+        m => format!("machine {m}"),
+    }
+}
+
+/// A finding's title and detail.
+pub fn finding(f: &crate::findings::Finding) -> (String, String) {
+    use crate::findings::{Missing, What};
+    let n = f.paths.len() + f.more;
+    let files = |n: usize| format!("{n} {}", if n == 1 { "file" } else { "files" });
+    match &f.what {
+        What::LibcMismatch { needs, image, package } => (
+            format!(
+                "{} built for {} in an image with {}",
+                package.as_deref().map(|p| format!("{p}: native code")).unwrap_or_else(|| "native code".into()),
+                libc_name(*needs),
+                image.map(libc_name).unwrap_or("no C library")
+            ),
+            format!(
+                "{} cannot load: {} needs {}'s loader and libc, which the image does not have. Install the dependencies in a stage on the final stage's base (or for its libc: npm install --libc={}).",
+                files(n),
+                if n == 1 { "it" } else { "they" },
+                libc_name(*needs),
+                image.map(libc_name).unwrap_or("?")
+            ),
+        ),
+        What::ArchMismatch { machine, image } => (
+            format!("native code for {} in a {image} image", machine_name(*machine)),
+            format!("{} cannot run on the image's architecture.", files(n)),
+        ),
+        What::MissingLibrary { library, needed_by } => (
+            format!("{library} is needed but not in the image"),
+            format!("{needed_by} (and {} in all) will fail to load: the loader finds no {library}.", files(n)),
+        ),
+        What::GlibcTooOld { needs, has } => (
+            format!("native code needs glibc {}.{}, the image has {}.{}", needs.0, needs.1, has.0, has.1),
+            format!("{} ask for GLIBC_{}.{} symbols: built on a newer system than the final stage's.", files(n), needs.0, needs.1),
+        ),
+        What::MissingEntrypoint { command, missing } => (
+            match missing {
+                Missing::Executable => format!("the command's executable is not in the image: {command}"),
+                Missing::NotExecutable => format!("the command's file is not executable: {command}"),
+                Missing::Script(s) => format!("the command's script {s} is not in the image: {command}"),
+            },
+            "The container will not start.".into(),
+        ),
+        What::RuntimeDownload { tool } => (
+            format!("the command runs {tool} through corepack, which downloads it at every start"),
+            format!("Install {tool} in the image (corepack prepare --activate, or npm install -g {tool}), or run node directly."),
+        ),
+        What::DanglingSymlinks { dir, count, example, gone } => (
+            format!("{count} {} in {dir} point{} at nothing", if *count == 1 { "link" } else { "links" }, if *count == 1 { "s" } else { "" }),
+            format!(
+                "{} -> {}{}",
+                example.0,
+                example.1,
+                match gone {
+                    Some(l) => format!(" (its target was deleted in layer {l})"),
+                    None => " (the target was never in the image: copied from a stage without it?)".into(),
+                }
+            ),
+        ),
+        What::Secret { kind, hint, hidden_by } => (
+            match hidden_by {
+                Some(h) => format!("{kind} in a layer, deleted in layer {h}: still in the image's blobs"),
+                None => format!("{kind} in the image"),
+            },
+            format!(
+                "{}Anyone who pulls the image has it: rotate it, and pass it with a BuildKit secret mount instead.",
+                if hint.is_empty() { String::new() } else { format!("({hint}) ") }
+            ),
+        ),
+        What::RootUser { user } => (
+            match user {
+                Some(u) => format!("the container runs as root (USER {u})"),
+                None => "the container runs as root (no USER)".into(),
+            },
+            "Add a non-root user and `USER` in the final stage.".into(),
+        ),
+        What::Setuid { count } => (
+            format!("{count} setuid or setgid {} no system package installed", if *count == 1 { "file" } else { "files" }),
+            "They run with their owner's rights whoever starts them.".into(),
+        ),
+        What::WorldWritable { count } => (
+            format!("{count} world-writable {} outside /tmp", if *count == 1 { "file" } else { "files" }),
+            "Any process in the container may change them.".into(),
+        ),
+        What::DuplicateNativeVariants { family, variants } => (
+            format!("{family} installed for {} platforms: {}", variants.len(), variants.join(", ")),
+            "A container loads one; the others are dead weight (install for the final stage's platform only).".into(),
+        ),
+    }
 }
 
 /// Terminals and logs: control characters escaped (`\n` → `\u{a}`), so a name cannot move

@@ -11,7 +11,7 @@ use crate::classify::{Language, Package};
 
 /// The inspect document's version: bumped whenever a field changes meaning or disappears;
 /// additions keep the version.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 /// The compare document's version.
 pub const COMPARE_SCHEMA_VERSION: u32 = 1;
 /// The check (verdict) document's version.
@@ -33,6 +33,8 @@ pub struct Document<'a> {
     pub largest_files: Vec<PathSize>,
     pub waste: Waste,
     pub duplicates: Duplicates,
+    /// What will break or leak, most severe first.
+    pub findings: &'a [crate::findings::Finding],
     pub files: Vec<FileRecord>,
 }
 
@@ -101,6 +103,7 @@ pub fn document(a: &Analysis, top: usize) -> Document<'_> {
                 .map(|g| Group { group: g.clone(), paths: a.group_paths(g) })
                 .collect(),
         },
+        findings: &a.findings,
         files: a.files(),
     }
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::fmt::{detail, rule_text, size, xml};
+use super::fmt::{detail, finding, rule_text, size, xml};
 use crate::budget::Verdict;
 
 fn hostname() -> String {
@@ -21,13 +21,15 @@ pub fn render(v: &Verdict, seconds: f64) -> String {
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let timestamp = now.trim_end_matches('Z');
     let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    // Findings that fail a findings rule are test cases of their own.
+    let extra: usize = v.rules.iter().map(|r| r.measured.findings.len()).sum();
     let _ = writeln!(
         o,
         "  <testsuite name=\"{}\" package=\"weigh\" id=\"0\" timestamp=\"{timestamp}\" hostname=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{seconds:.3}\">",
         xml(&format!("weigh check {}", v.image)),
         xml(&hostname()),
-        v.rules.len(),
-        v.failed,
+        v.rules.len() + extra,
+        v.failed + extra,
     );
     let _ = writeln!(o, "    <properties>");
     let _ = writeln!(o, "      <property name=\"image\" value=\"{}\"/>", xml(&v.image));
@@ -38,6 +40,22 @@ pub fn render(v: &Verdict, seconds: f64) -> String {
     let _ = writeln!(o, "    </properties>");
     for r in &v.rules {
         let w = rule_text(r);
+        // A findings rule that fails: a test case per finding.
+        for f in &r.measured.findings {
+            let (title, detail) = finding(f);
+            let mut body = format!("{detail}\n");
+            for p in &f.paths {
+                let _ = writeln!(body, "  {p}");
+            }
+            let _ = writeln!(
+                o,
+                "    <testcase name=\"{}\" classname=\"weigh.findings\" time=\"0\">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                xml(&format!("{}: {title}", f.id.name())),
+                xml(&title),
+                f.id.name(),
+                xml(&body)
+            );
+        }
         let _ = write!(o, "    <testcase name=\"{}\" classname=\"weigh.budget\" time=\"0\"", xml(&w.title));
         if r.pass() {
             let _ = writeln!(o, "/>");

@@ -55,6 +55,17 @@ pub fn compare(c: &Comparison) -> String {
         c.leaks.iter().map(|l| format!("{} {}", l.category, size(l.bytes))).collect::<Vec<_>>().join(", ")
     };
     let _ = writeln!(o, "\nLeaks in after: **{leaks}**.");
+    for (label, list) in
+        [("Fixed in after", &c.findings_fixed), ("Introduced by after", &c.findings_introduced)]
+    {
+        if !list.is_empty() {
+            let names: Vec<String> = list
+                .iter()
+                .map(|f| format!("`{}` {}", f.id.name(), md_cell(&super::fmt::finding(f).0)))
+                .collect();
+            let _ = writeln!(o, "\n{label}: {}.", names.join("; "));
+        }
+    }
     if !c.recommendations.is_empty() {
         let _ = writeln!(o, "\n<details><summary>Recommendations ({})</summary>\n", c.recommendations.len());
         for r in &c.recommendations {

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::fmt::{rule_text, size};
+use super::fmt::{finding, rule_text, size};
 use crate::budget::{Contributor, ContributorKind, Detail, Verdict};
 
 /// A path as a URI reference: every byte outside the unreserved set (and `/`) percent-encoded.
@@ -17,6 +17,14 @@ fn uri(path: &str) -> String {
         }
     }
     o
+}
+
+fn level(s: crate::findings::Severity) -> &'static str {
+    match s {
+        crate::findings::Severity::Error => "error",
+        crate::findings::Severity::Warning => "warning",
+        crate::findings::Severity::Info => "note",
+    }
 }
 
 pub fn render(v: &Verdict) -> String {
@@ -38,6 +46,38 @@ pub fn render(v: &Verdict) -> String {
             }
         };
         if r.pass() {
+            continue;
+        }
+        // A findings rule: each finding a result of its own, its id the rule.
+        if !r.measured.findings.is_empty() {
+            for f in &r.measured.findings {
+                let (title, detail) = finding(f);
+                let index = match rules.iter().position(|x| x["id"] == f.id.name()) {
+                    Some(i) => i,
+                    None => {
+                        rules.push(json!({
+                            "id": f.id.name(),
+                            "name": f.id.name(),
+                            "shortDescription": {"text": title},
+                            "defaultConfiguration": {"level": level(f.severity)},
+                        }));
+                        rules.len() - 1
+                    }
+                };
+                let locations: Vec<Value> = f
+                    .paths
+                    .iter()
+                    .map(|p| json!({"physicalLocation": {"artifactLocation": {"uri": uri(p), "uriBaseId": "IMAGEROOT"}}}))
+                    .collect();
+                results.push(json!({
+                    "ruleId": f.id.name(),
+                    "ruleIndex": index,
+                    "level": level(f.severity),
+                    "message": {"text": format!("{title}. {detail}")},
+                    "locations": locations,
+                    "properties": {"budgetRule": r.id, "budgetLine": r.line, "bytes": f.bytes, "layer": f.layer},
+                }));
+            }
             continue;
         }
         let mut text = format!("{}: measured {}, limit {}.", w.title, w.measured, w.limit);

@@ -224,6 +224,8 @@ pub fn inspect(a: &Analysis, top: usize) -> String {
         o.push_str(&tb.render("  "));
     }
 
+    findings(&mut o, &a.findings);
+
     let _ = writeln!(o, "\nDuplicates (identical content at several paths)");
     if a.duplicates.is_empty() {
         let _ = writeln!(o, "  none");
@@ -389,6 +391,24 @@ pub fn compare(c: &Comparison, color: bool) -> String {
             contributor_table(&mut o, &l.top, "    ");
         }
     }
+    let _ = writeln!(o, "\nFindings");
+    if c.findings_fixed.is_empty() && c.findings_introduced.is_empty() {
+        let _ = writeln!(o, "  the same in both");
+    }
+    for (label, list) in
+        [("fixed in after", &c.findings_fixed), ("introduced by after", &c.findings_introduced)]
+    {
+        for f in list {
+            let (title, _) = super::fmt::finding(f);
+            let _ = writeln!(
+                o,
+                "  {label:<20} {:<7} {:<24} {}",
+                f.severity.name(),
+                f.id.name(),
+                printable(&title)
+            );
+        }
+    }
     let _ = writeln!(o, "\nRecommendations for after");
     if c.recommendations.is_empty() {
         let _ = writeln!(o, "  none: nothing in the image calls for a change");
@@ -403,6 +423,27 @@ pub fn compare(c: &Comparison, color: bool) -> String {
 
 pub(super) fn status(r: &RuleResult) -> &'static str {
     if r.pass() { "pass" } else { "FAIL" }
+}
+
+/// What will break or leak, most severe first.
+fn findings(o: &mut String, list: &[crate::findings::Finding]) {
+    let _ = writeln!(o, "\nFindings (what will break or leak)");
+    if list.is_empty() {
+        let _ = writeln!(o, "  none");
+        return;
+    }
+    for f in list {
+        let (title, detail) = super::fmt::finding(f);
+        let _ = writeln!(o, "  {:<7} {:<24} {}", f.severity.name(), f.id.name(), printable(&title));
+        let _ = writeln!(o, "          {}", printable(&detail));
+        for p in &f.paths.iter().take(3).collect::<Vec<_>>() {
+            let _ = writeln!(o, "          {}", printable(p));
+        }
+        let more = f.paths.len().saturating_sub(3) + f.more;
+        if more > 0 {
+            let _ = writeln!(o, "          and {} more", count(more as u64));
+        }
+    }
 }
 
 /// What makes up a number: size, kind, and what it is.

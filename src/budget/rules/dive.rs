@@ -130,6 +130,7 @@ impl Rule for LowestEfficiency {
             pass,
             contributors: if pass { Vec::new() } else { cx.waste() },
             note: Some(Note::DiveScore { weigh_efficiency: cx.a.totals.efficiency }),
+            findings: Vec::new(),
         }
     }
 }

@@ -23,6 +23,7 @@ impl Rule for Growth {
                 pass: false,
                 contributors: Vec::new(),
                 note: Some(Note::NoBaseline),
+                findings: Vec::new(),
             };
         };
         let a = cx.a;
@@ -49,6 +50,6 @@ impl Rule for Growth {
             }
             contributors.sort_by_key(|x| std::cmp::Reverse(x.bytes));
         }
-        Measurement { value, limit, pass, contributors, note: None }
+        Measurement { value, limit, pass, contributors, note: None, findings: Vec::new() }
     }
 }

@@ -3,6 +3,7 @@
 
 mod category;
 pub mod dive;
+mod findings;
 mod growth;
 mod paths;
 mod size;
@@ -38,6 +39,8 @@ pub fn rule(metric: &Metric) -> Box<dyn Rule> {
         Metric::Stage(s) => Box::new(stage::StageLimit(s.clone())),
         Metric::Path(g) => Box::new(paths::PathLimit(g.clone())),
         Metric::Deny(globs) => Box::new(paths::Deny(globs.clone())),
+        Metric::Findings(ids) => Box::new(findings::Findings(ids.clone())),
+        Metric::FindingSeverity(s) => Box::new(findings::AtLeast(*s)),
         Metric::Growth => Box::new(growth::Growth { percent: false }),
         Metric::GrowthPercent => Box::new(growth::Growth { percent: true }),
         Metric::DiveLowestEfficiency => Box::new(dive::LowestEfficiency),
@@ -126,6 +129,7 @@ fn at_most(value: Quantity, limit: Quantity, contributors: impl FnOnce() -> Vec<
         pass,
         contributors: if pass { Vec::new() } else { contributors() },
         note: None,
+        findings: Vec::new(),
     }
 }
 

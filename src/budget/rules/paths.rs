@@ -53,6 +53,7 @@ impl Rule for Deny {
             pass: outer.is_empty(),
             contributors: cx.largest_paths(&outer),
             note: None,
+            findings: Vec::new(),
         }
     }
 }

@@ -77,6 +77,7 @@ impl Rule for Efficiency {
             pass,
             contributors: if pass { Vec::new() } else { cx.waste() },
             note: None,
+            findings: Vec::new(),
         }
     }
 }
