@@ -297,3 +297,67 @@ fn compare_mode_layers_and_a_layers_changes() {
         assert_eq!(a.index.entries[e as usize].layer as usize, last, "{}", m.path(r.node));
     }
 }
+
+/// The demo with one finding on its native addon, as the libc check words it.
+fn with_a_finding() -> (Model, String) {
+    let mut a = demo("node-multi.oci.tar");
+    let addon = a
+        .index
+        .final_files()
+        .map(|(n, _)| a.index.paths.path(n))
+        .find(|p| p.ends_with(".node"))
+        .expect("the demo has a native addon");
+    a.findings.insert(
+        0,
+        weigh::findings::Finding {
+            id: weigh::findings::FindingId::LibcMismatch,
+            severity: weigh::findings::Severity::Error,
+            what: weigh::findings::What::LibcMismatch {
+                needs: weigh::findings::Libc::Musl,
+                image: Some(weigh::findings::Libc::Glibc),
+                package: Some("better-sqlite3".into()),
+            },
+            paths: vec![addon.clone()],
+            more: 0,
+            layer: None,
+            bytes: 1,
+        },
+    );
+    (Model::new(a), addon)
+}
+
+#[test]
+fn findings_mark_their_paths_and_the_overlay_goes_to_them() {
+    let (mut m, addon) = with_a_finding();
+    // The collapsed tree flags the top directory holding the addon.
+    let top = addon.split('/').nth(1).unwrap();
+    let row = m.rows.iter().position(|r| m.name(r.node) == top).unwrap();
+    assert!(m.flagged[m.rows[row].node as usize].is_some());
+    let screen = draw(&mut m, 140, 40);
+    assert!(screen.lines().any(|l| l.contains("! ") && l.contains(top)), "{screen}");
+    // The demo's final stage has no findings of its own.
+    assert!(screen.contains("f 1 finding "), "{screen}");
+    // Open the overlay, go to the finding's file.
+    update(&mut m, Msg::Findings);
+    assert_eq!(m.findings, Some(0));
+    let overlay = draw(&mut m, 140, 40);
+    assert!(overlay.contains("libc-mismatch") && overlay.contains(&addon), "{overlay}");
+    update(&mut m, Msg::Toggle);
+    assert_eq!(m.findings, None);
+    assert_eq!(m.path(m.selected_node().unwrap()), addon);
+    // The details name the finding.
+    let screen = draw(&mut m, 140, 40);
+    assert!(screen.contains("error libc-mismatch"), "{screen}");
+    // Esc closes the overlay without quitting; a file no finding names has no flag.
+    send(&mut m, &[Msg::Findings, Msg::Escape]);
+    assert!(!m.quit && m.findings.is_none());
+    let clean = (0..m.node_count()).filter(|&n| m.flagged[n].is_none()).count();
+    assert!(clean > 0);
+}
+
+#[test]
+fn findings_overlay_snapshot() {
+    let (mut m, _) = with_a_finding();
+    update(&mut m, Msg::Findings);
+    insta::assert_snapshot!(draw(&mut m, 120, 30));
+}

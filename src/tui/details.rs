@@ -139,6 +139,16 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model) {
             }
             _ => {}
         }
+        for x in super::findings::naming(m, &ix.paths.path(node)) {
+            lines.push(Line::from(vec![
+                key("finding"),
+                Span::styled(
+                    format!("{} {}", x.severity.name(), x.id.name()),
+                    Style::default().fg(super::findings::severity_color(x.severity)),
+                ),
+                Span::raw(format!(": {}", crate::report::fmt::finding(x).0)),
+            ]));
+        }
         if let Some(g) = m.a.duplicates.iter().find(|g| g.nodes.contains(&node)) {
             let others: Vec<String> =
                 g.nodes.iter().filter(|&&x| x != node).take(3).map(|&x| ix.paths.path(x)).collect();

@@ -84,6 +84,11 @@ pub const BINDINGS: &[Binding] = &[
         "filter paths: text, glob (* ? [), regex (re: or ^ $ | ( ) \\)",
         &[(KeyCode::Char('/'), Msg::StartFilter)],
     ),
+    b(
+        "f",
+        "findings: what will break or leak (Enter goes to the file)",
+        &[(KeyCode::Char('f'), Msg::Findings)],
+    ),
     b("Esc", "clear the filters; with none, quit", &[(KeyCode::Esc, Msg::Escape)]),
     b("?", "this help", &[(KeyCode::Char('?'), Msg::Help)]),
     b("q", "quit", &[(KeyCode::Char('q'), Msg::Quit)]),

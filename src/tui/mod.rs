@@ -4,6 +4,7 @@
 
 pub mod details;
 mod filter;
+pub mod findings;
 pub mod help;
 pub mod layers;
 pub mod model;
@@ -22,7 +23,7 @@ use ratatui::crossterm::event::{
 use ratatui::crossterm::execute;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph};
 
 use crate::classify::Category;
@@ -81,14 +82,24 @@ pub fn view(f: &mut Frame, m: &Model) {
     tree::render(f, a.tree, m);
     let status = match &m.typing {
         Some(t) => Line::from(format!("filter: {t}▏ (Enter applies, Esc cancels)")),
-        None => Line::from(format!(
-            " {}{} · Tab pane · Enter open · / filter · c category · x changed · m layer view · ? help · q quit",
-            if m.cmp.is_some() { "compare · " } else { "" },
-            if m.focus == Pane::Tree { "files" } else { "layers" }
-        ))
-        .style(Style::default().add_modifier(Modifier::DIM)),
+        None => {
+            let mut spans = vec![Span::raw(format!(
+                " {}{} · Tab pane · Enter open · / filter · c category · x changed · m layer view · ? help · q quit",
+                if m.cmp.is_some() { "compare · " } else { "" },
+                if m.focus == Pane::Tree { "files" } else { "layers" }
+            ))];
+            if let Some(worst) = m.a.findings.first() {
+                let n = m.a.findings.len();
+                spans.push(Span::styled(
+                    format!(" · f {n} finding{}", if n == 1 { "" } else { "s" }),
+                    Style::default().fg(findings::severity_color(worst.severity)),
+                ));
+            }
+            Line::from(spans).style(Style::default().add_modifier(Modifier::DIM))
+        }
     };
     f.render_widget(Paragraph::new(status), a.status);
+    findings::render(f, f.area(), m);
     if m.help {
         help::render(f, f.area());
     }
@@ -131,6 +142,7 @@ pub fn key_msg(k: KeyEvent, typing: bool) -> Option<Msg> {
         KeyCode::Char('x') => Msg::ToggleChangedOnly,
         KeyCode::Char('/') => Msg::StartFilter,
         KeyCode::Char('?') => Msg::Help,
+        KeyCode::Char('f') => Msg::Findings,
         KeyCode::Esc => Msg::Escape,
         KeyCode::Char('q') => Msg::Quit,
         _ => return None,

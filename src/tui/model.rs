@@ -54,6 +54,8 @@ pub enum Msg {
     FilterDone,
     FilterCancel,
     Help,
+    /// Open or close the findings overlay.
+    Findings,
     /// Escape: close the help or the filter prompt, else quit.
     Escape,
     Quit,
@@ -87,6 +89,10 @@ pub struct Model {
     pub layer_mode: LayerMode,
     pub sort: Sort,
     pub help: bool,
+    /// The findings overlay, with its selected finding, while open.
+    pub findings: Option<usize>,
+    /// Per node: the most severe finding naming it or something below it.
+    pub flagged: Vec<Option<crate::findings::Severity>>,
     pub quit: bool,
     pub category: Option<Category>,
     pub changed_only: bool,
@@ -141,6 +147,8 @@ impl Model {
             layer_mode: LayerMode::UpTo,
             sort: Sort::Size,
             help: false,
+            findings: None,
+            flagged: Vec::new(),
             quit: false,
             category: None,
             changed_only: false,
@@ -172,6 +180,7 @@ impl Model {
         self.dirs = self.tree().dir_flags();
         self.layer = self.layer_count().saturating_sub(1);
         self.parents = self.parent_table();
+        self.flagged = super::findings::flags(&self);
         self.recompute_view();
         self
     }
@@ -470,6 +479,17 @@ impl Model {
         }
     }
 
+    /// Opens the directories above a node and selects it in the tree.
+    pub fn reveal(&mut self, n: NodeId) {
+        let mut p = self.parent(n);
+        while let Some(d) = p {
+            self.expanded.insert(d);
+            p = self.parent(d);
+        }
+        self.focus = Pane::Tree;
+        self.rebuild_rows(Some(n));
+    }
+
     fn move_to(&mut self, i: usize) {
         if self.rows.is_empty() {
             return;
@@ -524,6 +544,9 @@ pub fn update(m: &mut Model, msg: Msg) {
         }
         return;
     }
+    if m.findings.is_some() {
+        return super::findings::update(m, msg);
+    }
     let layers = m.layer_count();
     match msg {
         Msg::Quit => m.quit = true,
@@ -538,6 +561,7 @@ pub fn update(m: &mut Model, msg: Msg) {
             }
         }
         Msg::Help => m.help = true,
+        Msg::Findings => m.findings = Some(0),
         Msg::NextPane => m.focus = if m.focus == Pane::Tree { Pane::Layers } else { Pane::Tree },
         Msg::Resize(w, h) => m.size = (w, h),
         Msg::Up | Msg::ScrollUp => match m.focus {
@@ -609,13 +633,7 @@ pub fn update(m: &mut Model, msg: Msg) {
                 .filter(|&n| m.view_shown[n] && !m.is_dir(n as NodeId))
                 .max_by_key(|&n| (m.sort_key(n as NodeId), std::cmp::Reverse(n)));
             if let Some(b) = best {
-                let mut p = m.parent(b as NodeId);
-                while let Some(d) = p {
-                    m.expanded.insert(d);
-                    p = m.parent(d);
-                }
-                m.focus = Pane::Tree;
-                m.rebuild_rows(Some(b as NodeId));
+                m.reveal(b as NodeId);
             }
         }
         Msg::ToggleSort => {

@@ -48,6 +48,14 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model) {
             Some(Change::Deleted) => Span::styled("-", Style::default().fg(ratatui::style::Color::Red)),
             _ => Span::raw(" "),
         };
+        // A finding names this path or something below it.
+        let flag = match m.flagged.get(n).copied().flatten() {
+            Some(s) => Span::styled(
+                "!",
+                Style::default().fg(super::findings::severity_color(s)).add_modifier(Modifier::BOLD),
+            ),
+            None => Span::raw(" "),
+        };
         let fold = if dir { if m.expanded.contains(&row.node) { "▾ " } else { "▸ " } } else { "  " };
         let name_style = match m.category_of(row.node) {
             Some(cat) if !dir => Style::default().fg(category_color(cat)),
@@ -74,8 +82,7 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model) {
         if name.chars().count() > room {
             name = name.chars().take(room.saturating_sub(1)).collect::<String>() + "…";
         }
-        let mut line =
-            Line::from(vec![marker, Span::raw(" "), Span::raw(size_text), Span::styled(name, name_style)]);
+        let mut line = Line::from(vec![marker, flag, Span::raw(size_text), Span::styled(name, name_style)]);
         if i == m.selected {
             line = line.style(Style::default().add_modifier(Modifier::REVERSED));
         }
