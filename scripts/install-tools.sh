@@ -13,12 +13,15 @@ LOG_TAG=install
 #   docker-registry, htpasswd (apache2-utils): the registry tests;
 #   xmllint (libxml2-utils): the JUnit report against its XSD; chromium: the HTML reports
 #     rendered in a real browser; tmux: the TUI's end-to-end test;
-#   zstd, pigz: compressed layers and the benchmark's decompression floor.
+#   zstd, pigz: compressed layers and the benchmark's decompression floor;
+#   musl-gcc (musl-tools), rpmbuild (rpm), go (golang-go): the Alpine-format, RPM and Go
+#     images scripts/assemble-images.py makes.
 want=(
 	buildah:buildah skopeo:skopeo umoci:umoci debootstrap:debootstrap
 	docker-registry:docker-registry dockerd:docker.io zstd:zstd pigz:pigz tar:tar
 	flock:util-linux python3:python3 pip3:python3-pip htpasswd:apache2-utils
 	xmllint:libxml2-utils chromium:chromium tmux:tmux
+	musl-gcc:musl-tools rpmbuild:rpm go:golang-go
 )
 pkgs=()
 for w in "${want[@]}"; do

@@ -61,6 +61,16 @@ IMAGES=(
 	"node-leaky-buildkit node-app Dockerfile.leaky buildkit -"
 	"py-single-buildkit python-app Dockerfile.single buildkit -"
 	"py-multi-buildkit python-app Dockerfile.multi buildkit zstd,oci-archive"
+	# Bases no builder here can pull, assembled layer by layer (scripts/assemble-images.py)
+	# and committed with buildah: an Alpine-format node base with and without a toolchain,
+	# a distroless node image, an RPM image, a Go service.
+	"alpine-single sharp-app - assembled -"
+	"alpine-multi sharp-app - assembled zstd"
+	"alpine-glibc sharp-app - assembled -"
+	"alpine-secret sharp-app - assembled -"
+	"distroless-node sharp-app - assembled -"
+	"rpm-node - - assembled -"
+	"go-service go-app - assembled -"
 )
 # Disk an image needs while it is built and exported, in GB (the builder's copy of its
 # layers, the uncompressed archive and the compressed layouts), measured with some margin.
@@ -128,6 +138,11 @@ builder_version() {
 	case $1 in
 	buildah) buildah --version 2>/dev/null || echo none ;;
 	buildkit) dockerd --version 2>/dev/null || echo none ;;
+	assembled)
+		buildah --version 2>/dev/null || echo none
+		sha256sum <"$REPO/scripts/assemble-images.py"
+		for t in rpm go musl-gcc; do command -v "$t" >/dev/null && "$t" --version 2>/dev/null | head -1 || echo "no $t"; done
+		;;
 	esac
 }
 
@@ -137,8 +152,8 @@ image_key() {
 		echo "image recipe $IMAGE_RECIPE bases $BASE_KEY $*"
 		builder_version "$4"
 		skopeo --version 2>/dev/null || echo none
-		sha256sum <"$REPO/fixtures/$2/$3"
-		hash_tree "$REPO/fixtures/$2"
+		[ "$3" = - ] || sha256sum <"$REPO/fixtures/$2/$3"
+		[ "$2" = - ] || hash_tree "$REPO/fixtures/$2"
 	} | sha
 }
 
@@ -297,6 +312,10 @@ check_image() {
 	case $name in
 	node-*) expect '^app/node_modules/better-sqlite3/build/Release/better_sqlite3\.node$'
 		expect '^app/dist/server\.js$' ;;
+	alpine-*) expect '^lib/apk/db/installed$' ; expect '^lib/ld-musl-x86_64\.so\.1$' ; expect '^usr/local/bin/node$' ;;
+	distroless-*) expect '^var/lib/dpkg/status\.d/libc6$' ; expect '^nodejs/bin/node$' ; expect_not '^var/lib/dpkg/status$' ;;
+	rpm-*) expect '^var/lib/rpm/rpmdb\.sqlite$' ; expect '^usr/bin/node$' ;;
+	go-*) expect '^app/server$' ;;
 	py-*) expect 'packages/flask/__init__\.py$' ;;
 	esac
 	case $name in
@@ -305,6 +324,10 @@ check_image() {
 	node-leaky-*) expect_not '^usr/bin/(gcc|g\+\+|make)' ; expect '^app/node_modules/typescript/package\.json$' ;;
 	py-single-*) expect '^usr/bin/gcc' ; expect 'packages/pytest/' ;;
 	py-multi-*) expect '^opt/venv/bin/gunicorn$' ; expect_not '^usr/bin/gcc' ; expect_not 'packages/pytest/' ;;
+	alpine-single) expect '^usr/bin/g\+\+$' ; expect 'sharp-linuxmusl-x64\.node$' ; expect '^app/node_modules/typescript/' ;;
+	alpine-multi) expect_not '^usr/bin/g\+\+' ; expect 'sharp-linuxmusl-x64\.node$' ; expect_not 'node_modules/typescript/' ;;
+	alpine-glibc) expect 'sharp-linux-x64\.node$' ; expect_not 'linuxmusl' ;;
+	alpine-secret) expect '^app/\.npmrc$' ; expect '^app/\.wh\.\.npmrc$' ;;
 	esac
 	return "$fail"
 }
@@ -438,6 +461,72 @@ lane_buildkit() {
 	safe_rm "$WORK/docker-data"
 }
 
+# Commits scripts/assemble-images.py's layers with buildah, one commit per layer, each with
+# its history entry; the config on the last.
+lane_assembled() {
+	local spec name app df exports dir t0 asm prev c i n cfg
+	BH_ROOT=$WORK/assembled/root BH_RUNROOT=$WORK/assembled/runroot
+	for spec in "$@"; do
+		read -r name app df _ exports <<<"$spec"
+		dir=$(image_dir "$spec")
+		t0=$SECONDS
+		safe_rm "$dir.tmp"
+		mkdir -p "$dir.tmp"
+		asm=$WORK/asm-$name
+		log "assembled: assembling $name"
+		python3 "$REPO/scripts/assemble-images.py" "$name" "$asm" "$CACHE/assemble-work"
+		prev=scratch
+		n=$(find "$asm/layers" -name '*.tar' | wc -l)
+		for i in $(seq 0 $((n - 1))); do
+			c=$(bh from "$prev")
+			bh add "$c" "$asm/layers/$(printf %02d "$i").tar" / >/dev/null
+			# What the layer deletes, deleted in the container: the commit records whiteouts.
+			local mnt del
+			while IFS= read -r del; do
+				[ -n "$del" ] || continue
+				mnt=$(bh mount "$c")
+				rm -rf --one-file-system "${mnt:?}/$del"
+				bh umount "$c" >/dev/null
+			done < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["deletes"][int(sys.argv[2])]))' "$asm/image.json" "$i")
+			bh config --os linux --arch amd64 \
+				--created-by "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["history"][int(sys.argv[2])])' "$asm/image.json" "$i")" "$c"
+			if [ "$i" = $((n - 1)) ]; then
+				local args=()
+				mapfile -d '' args < <(python3 - "$asm/image.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["config"]
+out = []
+for e in c.get("Env", []):
+    out += ["--env", e]
+if "Entrypoint" in c:
+    out += ["--entrypoint", json.dumps(c["Entrypoint"])]
+if "Cmd" in c:
+    out += ["--cmd", json.dumps(c["Cmd"])]
+if "User" in c:
+    out += ["--user", c["User"]]
+if "WorkingDir" in c:
+    out += ["--workingdir", c["WorkingDir"]]
+sys.stdout.write("".join(x + "\0" for x in out))
+PY
+				)
+				bh config "${args[@]}" "$c"
+			fi
+			bh commit -q "$c" "localhost/weigh/$name:step$i" >/dev/null
+			bh rm "$c" >/dev/null
+			prev=localhost/weigh/$name:step$i
+		done
+		bh push -q "$prev" "docker-archive:$dir.tmp/$name.docker.tar:localhost/weigh/$name:latest"
+		if [ -d "$asm/reference" ]; then cp -r "$asm/reference" "$dir.tmp/$name.reference"; fi
+		bh rmi -a -f >/dev/null
+		safe_rm "$asm"
+		log "assembled: $name built in $((SECONDS - t0)) s; exporting"
+		finish_image $spec "$dir.tmp"
+		publish "$dir"
+		log "assembled: $name done in $((SECONDS - t0)) s"
+	done
+	safe_rm "$WORK/assembled"
+}
+
 # ---------------------------------------------------------------- main
 
 image_dir() {
@@ -473,6 +562,7 @@ BASES=$CACHE/bases/$BASE_KEY
 
 todo_buildah=()
 todo_buildkit=()
+todo_assembled=()
 need_gb=0
 set_key_input=""
 for spec in "${IMAGES[@]}"; do
@@ -484,10 +574,11 @@ for spec in "${IMAGES[@]}"; do
 		case $builder in
 		buildah) todo_buildah+=("$spec") ;;
 		buildkit) todo_buildkit+=("$spec") ;;
+		assembled) todo_assembled+=("$spec") ;;
 		esac
 	fi
 done
-todo=$((${#todo_buildah[@]} + ${#todo_buildkit[@]}))
+todo=$((${#todo_buildah[@]} + ${#todo_buildkit[@]} + ${#todo_assembled[@]}))
 build_bases_too=0
 if [ "$FORCE_BASES" = 1 ] || [ ! -f "$BASES/DONE" ]; then
 	build_bases_too=1
@@ -555,6 +646,11 @@ if [ "$todo" -gt 0 ]; then
 		lane_buildkit "${todo_buildkit[@]}" >"$LOGS/buildkit.log" 2>&1 &
 		LANE_PIDS+=($!)
 		lanes+=(buildkit)
+	fi
+	if [ ${#todo_assembled[@]} -gt 0 ]; then
+		lane_assembled "${todo_assembled[@]}" >"$LOGS/assembled.log" 2>&1 &
+		LANE_PIDS+=($!)
+		lanes+=(assembled)
 	fi
 	set +m
 	failed=0

@@ -840,3 +840,20 @@ fn tui_compare_in_tmux() {
     t.send(&["C-c"]);
     t.assert_restored("Changes · sorted by size");
 }
+
+#[test]
+#[ignore = "needs real images: run scripts/test.sh"]
+fn clean_multi_stage_images_have_no_findings_and_single_stage_ones_run_as_root() {
+    let dir = images_dir();
+    for name in names() {
+        let v = weigh_json(&dir.join(format!("{name}.docker.tar")).display().to_string());
+        let ids: Vec<&str> =
+            v["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+        if name.contains("-multi-") {
+            assert!(ids.is_empty(), "{name}: {}", v["findings"]);
+        }
+        if name.contains("-single-") {
+            assert!(ids.contains(&"root-user"), "{name}: {ids:?}");
+        }
+    }
+}
