@@ -150,6 +150,7 @@ fn init_writes_a_starter_budget_that_the_image_meets_where_it_should() {
     assert_eq!(code, 0, "{out}");
     let text = std::fs::read_to_string(dir.path().join("weigh.toml")).unwrap();
     assert!(text.contains("dev-dependencies = \"0B\"") && text.contains("toolchain = \"0B\""), "{text}");
+    assert!(text.contains("findings-severity = \"error\""), "{text}");
     // A second --init does not overwrite it.
     let (code, _, err) = check_in(dir.path(), &["--init", &image(MULTI)], &[]);
     assert_eq!(code, 2);

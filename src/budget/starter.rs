@@ -18,6 +18,8 @@ pub struct Starter {
     pub deny: Vec<&'static str>,
     /// The leak categories, each with its size today: their limit is 0.
     pub zero: Vec<(Category, u64)>,
+    /// The ids of the error findings the image has today (the starter fails on any).
+    pub errors: Vec<&'static str>,
 }
 
 /// 10 % more, rounded up to two significant digits.
@@ -38,6 +40,16 @@ pub fn starter(a: &Analysis) -> Starter {
         layers: a.layers.len() + 2,
         waste: headroom(t.waste_bytes.max(1_000_000)),
         deny: vec!["**/.git", "**/.env", "**/id_rsa", "**/id_ed25519", "**/.pypirc"],
+        errors: {
+            let mut ids: Vec<&str> = a
+                .findings
+                .iter()
+                .filter(|f| f.severity == crate::findings::Severity::Error)
+                .map(|f| f.id.name())
+                .collect();
+            ids.dedup();
+            ids
+        },
         zero: Category::ALL.into_iter().filter(|c| c.is_leak()).map(|c| (c, a.category(c).bytes)).collect(),
     }
 }

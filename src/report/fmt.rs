@@ -384,7 +384,7 @@ pub fn finding(f: &crate::findings::Finding) -> (String, String) {
             },
             format!(
                 "{}Anyone who pulls the image has it: rotate it, and pass it with a BuildKit secret mount instead.",
-                if hint.is_empty() { String::new() } else { format!("({hint}) ") }
+                if hint.is_empty() { String::new() } else { format!("The value starts {hint} (the rest is not shown). ") }
             ),
         ),
         What::RootUser { user } => (

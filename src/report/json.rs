@@ -163,6 +163,9 @@ pub fn verdict(v: &crate::budget::Verdict) -> String {
         source: &'a str,
         line: usize,
         contributors: &'a [crate::analysis::Contributor],
+        /// A findings rule: the findings it counts, as `inspect` writes them.
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        findings: &'a [crate::findings::Finding],
         #[serde(skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     }
@@ -182,6 +185,7 @@ pub fn verdict(v: &crate::budget::Verdict) -> String {
                 source: &r.source,
                 line: r.line,
                 contributors: &r.measured.contributors,
+                findings: &r.measured.findings,
                 note: w.note,
             }
         })

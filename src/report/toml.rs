@@ -20,6 +20,9 @@ pub fn starter(s: &Starter) -> String {
     let _ = writeln!(o, "largest-layer = \"{}\"", budget_size(s.largest_layer));
     let _ = writeln!(o, "layers = {}", s.layers);
     let _ = writeln!(o, "waste = \"{}\"", budget_size(s.waste));
+    let today =
+        if s.errors.is_empty() { String::new() } else { format!("  # today: {}", s.errors.join(", ")) };
+    let _ = writeln!(o, "findings-severity = \"error\"{today}");
     let deny: Vec<String> = s.deny.iter().map(|d| format!("\"{d}\"")).collect();
     let _ = writeln!(o, "deny = [{}]\n\n[budget.categories]", deny.join(", "));
     for (c, now) in &s.zero {
