@@ -508,7 +508,7 @@ fn stage_totals(ix: &Index, layers: &[LayerInfo]) -> Vec<StageTotal> {
         let label = l.stage_label();
         match out.iter_mut().find(|s| s.stage == label) {
             Some(s) => {
-                s.bytes += bytes;
+                s.bytes = s.bytes.saturating_add(bytes);
                 s.files += files;
                 s.layers.push(l.index);
             }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod compare;
 pub mod findings;
 pub mod index;
+pub mod limits;
 pub mod path;
 pub mod pipeline;
 pub mod report;

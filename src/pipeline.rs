@@ -10,6 +10,7 @@ use crate::attribute::dockerfile::Dockerfile;
 use crate::attribute::{AttributeError, Attribution, HistoryInfo, attribute, pair_history};
 use crate::classify::Rules;
 use crate::index::{Index, IndexOptions, Progress};
+use crate::limits::Limits;
 use crate::source::registry::RegistryOptions;
 use crate::source::{Image, OpenOptions, Platform, SourceError};
 
@@ -28,11 +29,13 @@ pub struct Options {
     pub registry: RegistryOptions,
     /// Where layer indexes are kept by diff_id (`--cache-dir`).
     pub cache_dir: Option<PathBuf>,
+    /// What an image may make weigh do (`--limit`).
+    pub limits: Limits,
 }
 
 impl Options {
     fn open(&self) -> OpenOptions {
-        OpenOptions { platform: self.platform.clone(), registry: self.registry.clone() }
+        OpenOptions { platform: self.platform.clone(), registry: self.registry.clone(), limits: self.limits }
     }
 }
 
@@ -89,7 +92,8 @@ fn base_prefix(reference: &str, image: &Image, base: &str, opts: &Options) -> Re
 /// Reads every layer of the image and analyses it. `progress` hears about each layer.
 pub fn analyze(reference: &str, opts: &Options, progress: &dyn Progress) -> Result<Analysis, Error> {
     let Layers { image, history, attribution } = layers(reference, opts)?;
-    let index_opts = IndexOptions { cache: opts.cache_dir.clone(), ..IndexOptions::default() };
+    let index_opts =
+        IndexOptions { cache: opts.cache_dir.clone(), limits: opts.limits, ..IndexOptions::default() };
     let index = Index::build(&image, index_opts, progress);
     progress.finished();
     let index = index.map_err(source(reference))?;

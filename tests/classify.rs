@@ -621,26 +621,38 @@ fn deep_trees_and_long_dependency_chains() {
         E::File("var/lib/dpkg/info/p29999.list", b"/usr/lib/p.so\n".to_vec()),
         file("usr/lib/p.so", 5, 1),
     ])]);
-    let a = analyze(&img);
-    assert_sums(&a);
-    // Every link of the chain is needed only by the toolchain.
-    assert_eq!(cat(&a, "usr/lib/p.so"), Category::Toolchain);
+    // Past the default path limits, which a user may raise for such a tree.
+    let mut limits = weigh::limits::Limits::default();
+    limits.set("path-bytes=20000").unwrap();
+    limits.set("path-depth=6000").unwrap();
     let dir = tempfile::tempdir().unwrap();
     write_dir(dir.path(), &oci_files(&[("latest", &img)]));
     let reference = format!("oci:{}", dir.path().display());
+    let opts = weigh::Options { limits, ..Default::default() };
+    let a = weigh::analyze(&reference, &opts, &NoProgress).unwrap();
+    assert_sums(&a);
+    // Every link of the chain is needed only by the toolchain.
+    assert_eq!(cat(&a, "usr/lib/p.so"), Category::Toolchain);
     for args in [
         vec!["compare", "--format", "json", &reference, &reference],
         vec!["compare", "--format", "html", &reference, &reference],
         vec!["inspect", "--format", "json", &reference],
     ] {
-        let out = assert_cmd::Command::cargo_bin("weigh").unwrap().arg("-q").args(&args).output().unwrap();
+        let raised = ["--limit", "path-bytes=20000", "--limit", "path-depth=6000"];
+        let out = assert_cmd::Command::cargo_bin("weigh")
+            .unwrap()
+            .arg("-q")
+            .args(raised)
+            .args(&args)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
     std::fs::write(dir.path().join("weigh.toml"), "[budget]\ndeny = [\"**/b/f\"]\n").unwrap();
     let out = assert_cmd::Command::cargo_bin("weigh")
         .unwrap()
         .current_dir(dir.path())
-        .args(["-q", "check", &reference])
+        .args(["-q", "--limit", "path-bytes=20000", "--limit", "path-depth=6000", "check", &reference])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));

@@ -252,14 +252,26 @@ fn archives_with_several_images_need_a_choice() {
 #[test]
 fn deep_and_odd_paths_are_handled() {
     let deep = (0..3000).map(|i| format!("d{i}")).collect::<Vec<_>>().join("/") + "/leaf";
-    let a = analyze(&Img::new(vec![
+    let img = Img::new(vec![
         Layer::new(vec![
             E::RawFile(deep.clone(), vec![1; 10]),
             E::RawFile("./weird//./name with spaces".into(), vec![2; 5]),
             E::RawFile("caf\u{e9}/\u{1f600}".into(), vec![3; 7]),
         ]),
         Layer::new(vec![E::Whiteout("d0")]),
-    ]));
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    write_dir(dir.path(), &oci_files(&[("latest", &img)]));
+    let reference = format!("oci:{}", dir.path().display());
+    // Past the default limits: refused, naming the limit...
+    let e = weigh::analyze(&reference, &weigh::Options::default(), &NoProgress).err().unwrap().to_string();
+    assert!(e.contains("layer 0") && e.contains("--limit path-bytes"), "{e}");
+    // ...and read whole once they are raised.
+    let mut limits = weigh::limits::Limits::default();
+    limits.set("path-bytes=64KiB").unwrap();
+    limits.set("path-depth=4000").unwrap();
+    let a =
+        weigh::analyze(&reference, &weigh::Options { limits, ..Default::default() }, &NoProgress).unwrap();
     assert_eq!(a.totals.content_bytes, 12);
     assert_eq!(a.totals.waste_bytes, 10);
     assert!(a.files().iter().any(|f| f.path == "/weird/name with spaces"));

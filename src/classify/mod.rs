@@ -267,6 +267,14 @@ impl Reasons {
 pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
     let mut reasons = Reasons::default();
     let mut notes = Vec::new();
+    let skipped = &ix.metadata_skipped;
+    if let Some((bytes, path)) = &skipped.largest {
+        notes.push(format!(
+            "{} package database and lock files ({} bytes in all; the largest /{path}, {bytes} bytes) \
+             were not read: they pass the metadata budget of {} bytes (--limit metadata=N raises it)",
+            skipped.files, skipped.bytes, ix.metadata_limit
+        ));
+    }
     let language = detect_language(&facts.argv).map(|l| l.0);
     let meta = owners::Meta::new(ix);
     let (mut owners, loaded) = owners::collect(ix, &meta, facts, language, &mut reasons, &mut notes);
@@ -281,12 +289,12 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
         }
         let size = ix.node_size[node];
         let t = &mut totals[decided.category[node] as usize].1;
-        t.bytes += size;
+        t.bytes = t.bytes.saturating_add(size);
         t.files += 1;
         let p = decided.package[node];
         if p != NONE {
             let o = &mut owners.list[p as usize].pkg;
-            o.size += size;
+            o.size = o.size.saturating_add(size);
             o.files += 1;
         }
     }

@@ -40,10 +40,17 @@ pub struct Cli {
     /// Seconds a registry request may wait to connect or between reads before it is retried.
     #[arg(long, global = true, value_name = "SECS", default_value_t = 60)]
     pub registry_timeout: u64,
+    /// Seconds a whole registry pull may take, retries included.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 3600)]
+    pub registry_deadline: u64,
     /// Keep each layer's index here, by diff_id, and reuse it: shared layers (a second run,
     /// two images on one base) are not read or downloaded again.
     #[arg(long, global = true, value_name = "DIR")]
     pub cache_dir: Option<std::path::PathBuf>,
+    /// Raise (or lower) one of the limits on what an image may make weigh do, as NAME=VALUE:
+    /// entries, path-bytes, path-depth, layers, metadata, document, ratio (README "Limits").
+    #[arg(long, global = true, value_name = "NAME=VALUE", value_parser = parse_limit)]
+    pub limit: Vec<(String, String)>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -60,6 +67,13 @@ pub enum Command {
     Compare(compare::Args),
     /// Explore one image interactively: layers, the file tree, categories, details.
     Tui(tui::Args),
+}
+
+/// Checks a `--limit` at parse time, so a mistyped one is a usage error.
+fn parse_limit(s: &str) -> Result<(String, String), String> {
+    crate::limits::Limits::default().set(s)?;
+    let (n, v) = s.split_once('=').unwrap_or((s, ""));
+    Ok((n.to_string(), v.to_string()))
 }
 
 /// Parses, runs, and maps every outcome to an exit code. Errors print as one line.
@@ -102,7 +116,7 @@ where
                 rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
             let first = first.join(" ");
             let msg = first.strip_prefix("error: ").unwrap_or(&first);
-            eprintln!("weigh: {msg} (see weigh --help)");
+            eprintln!("weigh: {} (see weigh --help)", crate::report::fmt::printable(msg));
             return ExitCode::from(EXIT_INPUT);
         }
     };
@@ -110,7 +124,7 @@ where
         Ok(code) => code,
         Err(e) => {
             let msg = format!("{e:#}").replace('\n', " ");
-            eprintln!("weigh: {msg}");
+            eprintln!("weigh: {}", crate::report::fmt::printable(&msg));
             ExitCode::from(EXIT_INPUT)
         }
     }
@@ -147,9 +161,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             password,
             insecure: cli.insecure_registry.clone(),
             timeout: Some(std::time::Duration::from_secs(cli.registry_timeout.max(1))),
+            deadline: Some(std::time::Duration::from_secs(cli.registry_deadline.max(1))),
             ..Default::default()
         },
         cache_dir: cli.cache_dir.clone(),
+        limits: {
+            let mut l = crate::limits::Limits::default();
+            for (name, value) in &cli.limit {
+                l.set(&format!("{name}={value}")).map_err(anyhow::Error::msg)?;
+            }
+            l
+        },
     };
     match cli.command {
         Command::Inspect(args) => inspect::run(args, &g),

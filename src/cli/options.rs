@@ -17,6 +17,7 @@ pub struct Globals {
     pub quiet: bool,
     pub registry: RegistryOptions,
     pub cache_dir: Option<PathBuf>,
+    pub limits: crate::limits::Limits,
 }
 
 /// How layers are attributed to Dockerfile steps and stages, and how files are classified.
@@ -56,6 +57,7 @@ impl AttributionArgs {
             rules,
             registry: g.registry.clone(),
             cache_dir: g.cache_dir.clone(),
+            limits: g.limits,
         })
     }
 }

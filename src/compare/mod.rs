@@ -493,7 +493,7 @@ fn only_in(a: &[crate::findings::Finding], b: &[crate::findings::Finding]) -> Ve
 
 /// Bytes of AFTER's files whose path contains `needle` and whose category is `c`.
 fn bytes_where(a: &Analysis, c: Option<Category>, pred: impl Fn(&str) -> bool) -> (u64, Vec<String>) {
-    let mut total = 0;
+    let mut total = 0u64;
     let mut dirs: BTreeMap<String, u64> = BTreeMap::new();
     for (n, b) in a.visible_files() {
         if c.is_some_and(|c| a.classes.category[n as usize] != c) {
@@ -501,9 +501,10 @@ fn bytes_where(a: &Analysis, c: Option<Category>, pred: impl Fn(&str) -> bool) -
         }
         let path = a.index.paths.path(n);
         if pred(&path) {
-            total += b;
+            total = total.saturating_add(b);
             let dir = path.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
-            *dirs.entry(dir).or_default() += b;
+            let d = dirs.entry(dir).or_default();
+            *d = d.saturating_add(b);
         }
     }
     let mut d: Vec<(String, u64)> = dirs.into_iter().collect();

@@ -66,7 +66,7 @@ pub fn find(cx: &Cx, out: &mut Vec<Finding>) {
             },
         );
         f.paths = vec![format!("{root}/node_modules/{family}")];
-        f.bytes = variants.iter().map(|v| v.1).sum::<u64>() - largest;
+        f.bytes = variants.iter().fold(0u64, |s, v| s.saturating_add(v.1)).saturating_sub(largest);
         out.push(f);
     }
 }

@@ -14,7 +14,7 @@ use super::layer::{RawLayer, ReadOptions};
 use crate::source::Digest;
 
 /// The file format: bump when `RawLayer` changes shape, so old files are misses.
-const MAGIC: &[u8] = b"weigh layer index v2\n";
+const MAGIC: &[u8] = b"weigh layer index v3\n";
 
 /// What the indexing depended on: the version of weigh (the capture list is the code's) and
 /// whether contents were hashed.
@@ -64,7 +64,7 @@ pub fn load(dir: &Path, diff_id: &Digest, opts: &ReadOptions) -> Option<(RawLaye
 /// the cache: the analysis goes on.
 pub fn store(dir: &Path, diff_id: &Digest, opts: &ReadOptions, layer: RawLayer) -> RawLayer {
     let Some(checked) = layer.checked.clone() else { return layer };
-    if layer.hashes_deferred || checked.diff_id.as_ref() != Some(diff_id) {
+    if layer.hashes_deferred || layer.incomplete || checked.diff_id.as_ref() != Some(diff_id) {
         return layer;
     }
     let path = file(dir, diff_id, opts);

@@ -7,12 +7,18 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::elf::{self, ElfInfo};
+use super::kept::Kept;
 use super::paths::clean_path;
+use crate::limits::{Exceeded, Limits};
 use crate::source::layer_error;
 use crate::source::{Compression, LayerStream, SourceError};
 
 /// 2^50 bytes (1 PiB): larger entries are refused.
 const MAX_FILE_SIZE: u64 = 1 << 50;
+
+/// `RawEntry::offset` of a file whose bytes cannot be read back from one range of the tar (a
+/// sparse file: its stored data is not its content).
+pub const NO_OFFSET: u64 = u64::MAX;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -74,6 +80,10 @@ pub struct RawLayer {
     pub compression: Option<Compression>,
     /// Content hashes were left for later (the tar can be read again at `offset`).
     pub hashes_deferred: bool,
+    /// A file the classifier wanted was not kept (the metadata budget was spent): this index
+    /// depends on the rest of the image, so it is not cached.
+    #[serde(skip)]
+    pub incomplete: bool,
     /// The digests the stream was checked against (not kept in the cache).
     #[serde(skip)]
     pub checked: Option<crate::source::Checked>,
@@ -98,14 +108,39 @@ impl RawLayer {
         })
     }
 
-    pub fn str(&self, span: Span) -> &str {
-        &self.text[span.start as usize..(span.start + span.len) as usize]
+    /// Whether a layer from the cache keeps to this run's limits (they may be lower than those
+    /// of the run that wrote it).
+    pub fn within(&self, limits: &Limits) -> bool {
+        self.entries.len() as u64 <= limits.entries
+            && self.entries.iter().all(|e| check_path(self.str(e.path), limits).is_ok())
     }
 
-    fn push_str(&mut self, s: &str) -> Span {
-        let start = self.text.len() as u32;
+    /// Takes the layer's captured contents out of the image's budget, dropping those past it.
+    pub fn keep_within(&mut self, kept: &Kept) {
+        for e in &mut self.entries {
+            let Some(c) = e.captured else { continue };
+            let path = &self.text[e.path.start as usize..e.path.start as usize + e.path.len as usize];
+            let data = &mut self.captured[c as usize];
+            if !kept.take(data.len() as u64, path) {
+                *data = Box::default();
+                e.captured = None;
+                self.incomplete = true;
+            }
+        }
+    }
+
+    pub fn str(&self, span: Span) -> &str {
+        &self.text[span.start as usize..span.start as usize + span.len as usize]
+    }
+
+    /// Appends a path; `None` when the layer's paths would pass 4 GiB, which a span cannot
+    /// address (the entry and path limits keep real layers far below it).
+    fn push_str(&mut self, s: &str) -> Option<Span> {
+        let start = u32::try_from(self.text.len()).ok()?;
+        let len = u32::try_from(s.len()).ok()?;
+        start.checked_add(len)?;
         self.text.push_str(s);
-        Span { start, len: s.len() as u32 }
+        Some(Span { start, len })
     }
 }
 
@@ -114,17 +149,21 @@ impl RawLayer {
 pub const MAX_CAPTURE: u64 = 32 << 20;
 
 #[derive(Clone, Copy)]
-pub struct ReadOptions {
+pub struct ReadOptions<'a> {
     /// Hash file contents (needed for duplicate detection).
     pub hash_contents: bool,
     /// Read what ELF files need to run.
     pub elf: bool,
     /// Keep the contents of files whose (clean, relative) path this accepts.
     pub capture: fn(&str) -> bool,
+    pub limits: &'a Limits,
+    /// The image-wide budget for captured contents.
+    pub kept: &'a Kept,
 }
 
 /// Reads a whole layer stream, then checks its digest.
 pub fn read_layer(index: usize, stream: LayerStream, opts: &ReadOptions) -> Result<RawLayer, SourceError> {
+    let stream = stream.limit_ratio(opts.limits.ratio);
     let compression = stream.compression();
     let hashes_deferred = opts.hash_contents && stream.seeks();
     let mut layer = RawLayer { compression: Some(compression), hashes_deferred, ..Default::default() };
@@ -157,16 +196,31 @@ fn read_entries<R: Read + std::io::Seek>(
     layer: &mut RawLayer,
     opts: &ReadOptions,
 ) -> Result<(), ReadError> {
+    let limits = opts.limits;
     let mut buf = vec![0u8; 64 * 1024];
+    // Which entry holds each captured path: a path written again later in the same layer
+    // replaces the earlier copy instead of adding to the budget.
+    let mut captured_at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let entries = archive.entries_with_seek().map_err(|e| ReadError::Io("cannot read tar".into(), e))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| ReadError::Io("cannot read tar entry".into(), e))?;
-        let header = entry.header();
-        let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        if layer.entries.len() as u64 >= limits.entries {
+            let what = format!("more than {} tar entries", limits.entries);
+            return Err(ReadError::Entry(
+                Exceeded { name: "entries", limit: limits.entries, what }.to_string(),
+            ));
+        }
+        let sparse = sparse(&mut entry).map_err(|e| ReadError::Io("cannot read tar entry".into(), e))?;
+        let raw_path = match sparse.as_ref().and_then(|s| s.name.clone()) {
+            Some(name) => name,
+            None => String::from_utf8_lossy(&entry.path_bytes()).into_owned(),
+        };
         let Ok(clean) = clean_path(&raw_path) else {
             return Err(ReadError::Entry(format!("entry {raw_path:?} escapes the image root with '..'")));
         };
         let Some(path) = clean else { continue };
+        check_path(&path, limits)?;
+        let header = entry.header();
         let entry_type = header.entry_type();
         let mode = header.mode().unwrap_or(0);
         let uid = header.uid().unwrap_or(0) as u32;
@@ -220,17 +274,43 @@ fn read_entries<R: Read + std::io::Seek>(
             },
             (_, l) => l,
         };
-        let size = if kind == Kind::File { entry.size() } else { 0 };
-        // A sparse entry declares its "real" size, which a hostile tar can set to anything;
-        // no layer holds a petabyte file, and sums over such sizes would overflow.
+        if let Some(l) = &link
+            && l.len() as u64 > limits.path_bytes
+        {
+            let what = format!("the link target of {path:?} has {} bytes", l.len());
+            return Err(ReadError::Entry(
+                Exceeded { name: "path-bytes", limit: limits.path_bytes, what }.to_string(),
+            ));
+        }
+        let size = match (kind, &sparse) {
+            (Kind::File, Some(s)) => s.size,
+            (Kind::File, None) => entry.size(),
+            _ => 0,
+        };
+        // A sparse entry declares its apparent size, which a hostile tar can set to anything;
+        // no layer holds a larger file, and sums over such sizes would overflow.
         if size > MAX_FILE_SIZE {
             return Err(ReadError::Entry(format!("{path:?} declares {size} bytes, more than any real file")));
         }
-        let offset = entry.raw_file_position();
         let mut hash = 0;
         let mut captured = None;
         let mut elf_at: Option<u32> = None;
-        if kind == Kind::File && size <= MAX_CAPTURE && (opts.capture)(&path) {
+        // A sparse file's body, as the tar reader gives it, is its apparent content: mostly
+        // zeros that are not in the layer. It is measured, never read, hashed or kept.
+        let offset = if sparse.is_some() { NO_OFFSET } else { entry.raw_file_position() };
+        let readable = kind == Kind::File && sparse.is_none();
+        let wanted = readable && size <= MAX_CAPTURE && (opts.capture)(&path);
+        if wanted
+            && let Some(earlier) = captured_at.remove(&path)
+            && let Some(c) = layer.entries[earlier].captured.take()
+        {
+            let old = std::mem::take(&mut layer.captured[c as usize]);
+            opts.kept.give_back(old.len() as u64);
+        }
+        let keep = wanted && opts.kept.take(size, &path);
+        layer.incomplete |= wanted && !keep;
+        if keep {
+            captured_at.insert(path.clone(), layer.entries.len());
             let mut data = Vec::with_capacity(size as usize);
             entry.read_to_end(&mut data).map_err(|e| ReadError::Io(format!("cannot read {path}"), e))?;
             if opts.hash_contents && !data.is_empty() {
@@ -238,9 +318,7 @@ fn read_entries<R: Read + std::io::Seek>(
             }
             layer.captured.push(data.into_boxed_slice());
             captured = Some(layer.captured.len() as u32 - 1);
-        } else if kind == Kind::File
-            && (opts.hash_contents || (opts.elf && elf::candidate(&path, mode, size)))
-        {
+        } else if readable && (opts.hash_contents || (opts.elf && elf::candidate(&path, mode, size))) {
             // One pass over the body: the content hash, and an ELF file's headers.
             let mut h = opts.hash_contents.then(Xxh3::new);
             let mut probe = (opts.elf && elf::candidate(&path, mode, size)).then(|| elf::Probe::new(size));
@@ -263,8 +341,12 @@ fn read_entries<R: Read + std::io::Seek>(
             layer_elf(&mut layer.elf, &mut elf_at, probe);
             hash = h.map_or(0, |h| if at > 0 { h.digest() } else { 0 });
         }
-        let path = layer.push_str(&path);
-        let link = link.map(|l| layer.push_str(&l));
+        let too_long = || ReadError::Entry(format!("the paths of the layer pass {} bytes", u32::MAX));
+        let path = layer.push_str(&path).ok_or_else(too_long)?;
+        let link = match link {
+            Some(l) => Some(layer.push_str(&l).ok_or_else(too_long)?),
+            None => None,
+        };
         layer.entries.push(RawEntry {
             path,
             link,
@@ -280,6 +362,76 @@ fn read_entries<R: Read + std::io::Seek>(
         });
     }
     Ok(())
+}
+
+fn check_path(path: &str, limits: &Limits) -> Result<(), ReadError> {
+    let exceeded = |name, limit, what: String| ReadError::Entry(Exceeded { name, limit, what }.to_string());
+    if path.len() as u64 > limits.path_bytes {
+        let shown: String = path.chars().take(60).collect();
+        return Err(exceeded(
+            "path-bytes",
+            limits.path_bytes,
+            format!("{shown:?}... has {} bytes", path.len()),
+        ));
+    }
+    let depth = path.bytes().filter(|&b| b == b'/').count() as u64 + 1;
+    if depth > limits.path_depth {
+        let shown: String = path.chars().take(60).collect();
+        return Err(exceeded(
+            "path-depth",
+            limits.path_depth,
+            format!("{shown:?}... is {depth} levels deep"),
+        ));
+    }
+    Ok(())
+}
+
+/// A sparse file's real name and apparent size.
+struct Sparse {
+    /// Set for PAX sparse files, whose header name is a `GNUSparseFile.N/` stand-in.
+    name: Option<String>,
+    size: u64,
+}
+
+/// Whether the entry is a sparse file: GNU (`S` type; the tar reader has already applied its
+/// map) or PAX (`GNU.sparse.*` records of formats 0.0, 0.1 and 1.0, which the tar reader
+/// leaves to its caller, as `tar --sparse --format=posix` writes them).
+fn sparse<R: Read>(entry: &mut tar::Entry<R>) -> io::Result<Option<Sparse>> {
+    if entry.header().entry_type() == tar::EntryType::GNUSparse {
+        return Ok(Some(Sparse { name: None, size: entry.size() }));
+    }
+    let Some(pax) = entry.pax_extensions()? else { return Ok(None) };
+    let (mut name, mut size, mut any) = (None, None, false);
+    for ext in pax {
+        let ext = ext?;
+        let Ok(key) = ext.key() else { continue };
+        let Some(field) = key.strip_prefix("GNU.sparse.") else { continue };
+        any = true;
+        let value = ext.value().ok();
+        match field {
+            "name" => name = value.map(str::to_string),
+            "realsize" | "size" => size = value.and_then(|v| v.trim().parse::<u64>().ok()),
+            _ => {}
+        }
+    }
+    if !any {
+        return Ok(None);
+    }
+    let size =
+        size.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "PAX sparse file without a size"))?;
+    // Formats 0.1 and 1.0 name the file `DIR/GNUSparseFile.PID/NAME` in the header; 0.0 keeps
+    // the real name there.
+    let name = name.or_else(|| {
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let (dir, rest) = raw.rsplit_once('/')?;
+        let (parent, stand_in) = match dir.rsplit_once('/') {
+            Some((p, s)) => (Some(p), s),
+            None => (None, dir),
+        };
+        stand_in.strip_prefix("GNUSparseFile.")?;
+        Some(parent.map_or(rest.to_string(), |p| format!("{p}/{rest}")))
+    });
+    Ok(Some(Sparse { name, size }))
 }
 
 /// Keeps what a finished probe found, and where.

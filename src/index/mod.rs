@@ -3,7 +3,9 @@
 
 pub mod cache;
 pub mod elf;
+pub mod kept;
 pub mod layer;
+mod merge;
 pub mod paths;
 
 use std::ops::Range;
@@ -18,9 +20,17 @@ pub use layer::Kind;
 use layer::{RawLayer, ReadOptions, read_layer};
 pub use paths::{NONE, NodeId, PathArena, ROOT};
 
+use crate::limits::{Exceeded, Limits};
 use crate::source::{Compression, Image, SourceError};
+use kept::Kept;
+use merge::Merger;
 
 pub const NO_LAYER: u16 = u16::MAX;
+
+/// 2^60 bytes (1 EiB): the most an image's files may declare in all. Each file may declare up
+/// to 1 PiB (sparse files are real); below this bound every sum of sizes weigh makes, of one
+/// image or of two compared, fits in a u64, whatever the image.
+pub const MAX_IMAGE_BYTES: u64 = 1 << 60;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -73,7 +83,7 @@ pub struct Count {
 impl Count {
     fn add(&mut self, bytes: u64) {
         self.files += 1;
-        self.bytes += bytes;
+        self.bytes = self.bytes.saturating_add(bytes);
     }
 }
 
@@ -120,6 +130,7 @@ pub struct IndexOptions {
     pub capture: fn(&str) -> bool,
     /// Where layer indexes are kept by diff_id (`--cache-dir`).
     pub cache: Option<std::path::PathBuf>,
+    pub limits: Limits,
 }
 
 impl Default for IndexOptions {
@@ -129,6 +140,7 @@ impl Default for IndexOptions {
             elf: true,
             capture: |p| crate::classify::wants_content(p) || crate::findings::wants_content(p),
             cache: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -144,12 +156,14 @@ fn read_cached(
     let layer = &image.layers[i];
     let key = cache.zip(layer.diff_id.as_ref());
     if let Some((dir, id)) = key
-        && let Some((raw, blob)) = cache::load(dir, id, opts)
+        && let Some((mut raw, blob)) = cache::load(dir, id, opts)
         // Only for the very blob the (verified) manifest names: an image whose config claims a
         // layer's diff_id while shipping another blob is read, and fails its check.
         && blob.is_some()
         && blob == layer.digest.as_ref().map(ToString::to_string)
+        && raw.within(opts.limits)
     {
+        raw.keep_within(opts.kept);
         progress.done(i);
         return Ok(raw);
     }
@@ -187,6 +201,9 @@ pub struct Index {
     /// Bytes in the final tree.
     pub final_bytes: u64,
     pub final_files: u64,
+    /// Metadata files whose contents were not kept: the budget was spent.
+    pub metadata_skipped: kept::Skipped,
+    pub metadata_limit: u64,
 }
 
 impl Index {
@@ -197,11 +214,19 @@ impl Index {
     pub fn build(image: &Image, opts: IndexOptions, progress: &dyn Progress) -> Result<Index, SourceError> {
         progress.layers(image.layers.len());
         let n = image.layers.len();
-        if n >= NO_LAYER as usize {
-            return Err(SourceError::Unsupported(format!("{n} layers is more than weigh handles")));
+        let most = opts.limits.layers.min(NO_LAYER as u64 - 1);
+        if n as u64 > most {
+            let what = format!("the image has {n} layers");
+            return Err(SourceError::Limit(Exceeded { name: "layers", limit: most, what }));
         }
-        let read_opts =
-            ReadOptions { hash_contents: opts.hash_contents, elf: opts.elf, capture: opts.capture };
+        let kept = Kept::new(opts.limits.metadata);
+        let read_opts = ReadOptions {
+            hash_contents: opts.hash_contents,
+            elf: opts.elf,
+            capture: opts.capture,
+            limits: &opts.limits,
+            kept: &kept,
+        };
         let cache = opts.cache.as_deref();
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(image.blob_size(i).unwrap_or(0)));
@@ -227,7 +252,7 @@ impl Index {
                 });
             }
             drop(tx);
-            let mut merger = Merger::new(n);
+            let mut merger = Merger::new(n, &kept);
             let mut waiting: BTreeMap<usize, RawLayer> = BTreeMap::new();
             for (i, raw) in rx {
                 let raw = raw.inspect_err(|_| failed.store(true, Ordering::Relaxed))?;
@@ -238,7 +263,14 @@ impl Index {
                 }
             }
             let mut ix = merger.ix;
+            ix.metadata_skipped = kept.skipped();
+            ix.metadata_limit = kept.limit();
             ix.finalize();
+            if ix.written_bytes > MAX_IMAGE_BYTES {
+                return Err(SourceError::Unsupported(format!(
+                    "the layers declare more than {MAX_IMAGE_BYTES} bytes of files, more than any real image"
+                )));
+            }
             ix.hash_deferred(image)?;
             Ok(ix)
         })
@@ -269,7 +301,11 @@ impl Index {
         let mut todo: Vec<Vec<u32>> = vec![Vec::new(); self.layers.len()];
         for o in owners {
             let e = &self.entries[o as usize];
-            if sizes[&e.size] > 1 && e.hash == 0 && self.layers[e.layer as usize].hashes_deferred {
+            if sizes[&e.size] > 1
+                && e.hash == 0
+                && e.offset != layer::NO_OFFSET
+                && self.layers[e.layer as usize].hashes_deferred
+            {
                 todo[e.layer as usize].push(o);
             }
         }
@@ -395,13 +431,14 @@ impl Index {
             if entry.kind != Kind::File {
                 continue;
             }
-            self.written_bytes += entry.size;
+            self.written_bytes = self.written_bytes.saturating_add(entry.size);
             let c = carrier[e];
             if c != NONE {
                 self.live[e] = true;
                 let node = self.entries[c as usize].node as usize;
                 self.node_size[node] = entry.size;
-                self.layers[entry.layer as usize].final_bytes += entry.size;
+                let l = &mut self.layers[entry.layer as usize];
+                l.final_bytes = l.final_bytes.saturating_add(entry.size);
             }
         }
         for (node, &c) in self.current.iter().enumerate() {
@@ -419,7 +456,7 @@ impl Index {
             }
             let parent = self.paths.parent(node as NodeId).unwrap_or(ROOT) as usize;
             self.visible[parent] = true;
-            self.node_size[parent] += self.node_size[node];
+            self.node_size[parent] = self.node_size[parent].saturating_add(self.node_size[node]);
             self.node_files[parent] += self.node_files[node];
         }
         self.visible[ROOT as usize] = true;
@@ -428,7 +465,7 @@ impl Index {
     }
 
     pub fn waste_bytes(&self) -> u64 {
-        self.written_bytes - self.final_bytes
+        self.written_bytes.saturating_sub(self.final_bytes)
     }
 
     /// Entries holding bytes that no visible path reaches any more.
@@ -457,221 +494,4 @@ fn hash_range(
         left -= want as u64;
     }
     Ok(h.digest())
-}
-
-struct Merger {
-    ix: Index,
-}
-
-impl Merger {
-    fn new(layers: usize) -> Merger {
-        Merger {
-            ix: Index {
-                paths: PathArena::new(),
-                entries: Vec::new(),
-                layers: Vec::with_capacity(layers),
-                symlink_targets: Vec::new(),
-                current: vec![NONE],
-                contents: std::collections::HashMap::new(),
-                elf_info: HashMap::new(),
-                node_size: Vec::new(),
-                node_files: Vec::new(),
-                visible: Vec::new(),
-                live: Vec::new(),
-                written_bytes: 0,
-                final_bytes: 0,
-                final_files: 0,
-            },
-        }
-    }
-
-    fn node_for(&mut self, path: &str) -> NodeId {
-        let id = if path.is_empty() { ROOT } else { self.ix.paths.intern(path) };
-        if self.ix.current.len() < self.ix.paths.len() {
-            self.ix.current.resize(self.ix.paths.len(), NONE);
-        }
-        id
-    }
-
-    fn hide(&mut self, node: NodeId, layer: u16, how: HiddenHow, deleted: &mut Count) {
-        let c = self.ix.current[node as usize];
-        if c == NONE {
-            return;
-        }
-        let entry = &mut self.ix.entries[c as usize];
-        entry.hidden_by = layer;
-        entry.hidden_how = how;
-        if entry.kind != Kind::Dir {
-            deleted.add(entry.size);
-        }
-        self.ix.current[node as usize] = NONE;
-    }
-
-    fn hide_below(&mut self, node: NodeId, layer: u16, how: HiddenHow, deleted: &mut Count) {
-        let mut stack: Vec<NodeId> = self.ix.paths.children(node).collect();
-        while let Some(n) = stack.pop() {
-            self.hide(n, layer, how, deleted);
-            stack.extend(self.ix.paths.children(n));
-        }
-    }
-
-    fn merge_layer(&mut self, layer: u16, mut raw: RawLayer) {
-        let mut captured = std::mem::take(&mut raw.captured);
-        let mut elf_infos = std::mem::take(&mut raw.elf);
-        let first = self.ix.entries.len() as u32;
-        let mut changes = LayerChanges {
-            entries: first..first,
-            size: 0,
-            final_bytes: 0,
-            added: Count::default(),
-            modified: Count::default(),
-            deleted: Count::default(),
-            blob_bytes: raw.blob_bytes,
-            tar_bytes: raw.tar_bytes,
-            compression: raw.compression.unwrap_or(Compression::None),
-            hashes_deferred: raw.hashes_deferred,
-        };
-        // Whiteouts only ever apply to the layers below, wherever they sit in the tar, so
-        // apply them all before this layer's own files.
-        for r in raw.entries.iter().filter(|r| matches!(r.kind, Kind::Whiteout | Kind::Opaque)) {
-            let node = self.node_for(raw.str(r.path));
-            if r.kind == Kind::Whiteout {
-                self.hide(node, layer, HiddenHow::Deleted, &mut changes.deleted);
-            }
-            self.hide_below(node, layer, HiddenHow::Deleted, &mut changes.deleted);
-            self.ix.entries.push(Entry {
-                node,
-                layer,
-                kind: r.kind,
-                change: Change::Deleted,
-                hidden_how: HiddenHow::Deleted,
-                hidden_by: NO_LAYER,
-                size: 0,
-                mode: r.mode,
-                uid: r.uid,
-                gid: r.gid,
-                hash: 0,
-                offset: 0,
-                link: NONE,
-            });
-        }
-        let mut last_parent: Option<(String, NodeId)> = None;
-        for r in raw.entries.iter().filter(|r| !matches!(r.kind, Kind::Whiteout | Kind::Opaque)) {
-            let path = raw.str(r.path);
-            let (dir, base) = match path.rsplit_once('/') {
-                Some((d, b)) => (d, b),
-                None => ("", path),
-            };
-            let parent = match &last_parent {
-                Some((d, id)) if d == dir => *id,
-                _ => {
-                    let id = self.node_for(dir);
-                    // Something that is not a directory cannot hold children: a lower file or
-                    // symlink where this layer puts a directory is replaced by it.
-                    let mut a = Some(id);
-                    while let Some(n) = a {
-                        let c = self.ix.current[n as usize];
-                        if c != NONE && self.ix.entries[c as usize].kind != Kind::Dir {
-                            self.hide(n, layer, HiddenHow::Overwritten, &mut changes.deleted);
-                        }
-                        a = self.ix.paths.parent(n);
-                    }
-                    last_parent = Some((dir.to_string(), id));
-                    id
-                }
-            };
-            let node = self.ix.paths.child(parent, base);
-            if self.ix.current.len() < self.ix.paths.len() {
-                self.ix.current.resize(self.ix.paths.len(), NONE);
-            }
-            let prev = self.ix.current[node as usize];
-            // A non-directory replacing a directory (declared or only implied by its
-            // children) hides everything below it.
-            if r.kind != Kind::Dir
-                && (prev == NONE || self.ix.entries[prev as usize].kind == Kind::Dir)
-                && self.ix.paths.children(node).next().is_some()
-            {
-                self.hide_below(node, layer, HiddenHow::Overwritten, &mut changes.deleted);
-            }
-            let change = if prev == NONE {
-                Change::Added
-            } else {
-                let p = &self.ix.entries[prev as usize];
-                let (pkind, pchange) = (p.kind, p.change);
-                if pkind == Kind::Dir && r.kind == Kind::Dir {
-                    Change::Unchanged
-                } else {
-                    let mut scratch = Count::default();
-                    self.hide(node, layer, HiddenHow::Overwritten, &mut scratch);
-                    if p_layer(&self.ix.entries, prev) == layer { pchange } else { Change::Modified }
-                }
-            };
-            if prev != NONE && change == Change::Unchanged {
-                // A re-declared directory replaces the lower entry's metadata, not what lies below.
-                let p = &mut self.ix.entries[prev as usize];
-                p.hidden_by = layer;
-                p.hidden_how = HiddenHow::Overwritten;
-            }
-            let link = match r.kind {
-                Kind::Hardlink => {
-                    let target = r.link.map(|l| raw.str(l)).and_then(|l| self.ix.paths.find(l));
-                    match target.map(|t| self.ix.current.get(t as usize).copied().unwrap_or(NONE)) {
-                        Some(t) if t != NONE => {
-                            let te = &self.ix.entries[t as usize];
-                            match te.kind {
-                                Kind::File => t,
-                                Kind::Hardlink => te.link,
-                                _ => NONE,
-                            }
-                        }
-                        _ => NONE,
-                    }
-                }
-                Kind::Symlink => {
-                    self.ix.symlink_targets.push(r.link.map(|l| raw.str(l)).unwrap_or("").into());
-                    (self.ix.symlink_targets.len() - 1) as u32
-                }
-                _ => NONE,
-            };
-            if r.kind != Kind::Dir {
-                match change {
-                    Change::Added => changes.added.add(r.size),
-                    Change::Modified => changes.modified.add(r.size),
-                    _ => {}
-                }
-            }
-            if r.kind == Kind::File {
-                changes.size += r.size;
-            }
-            let e = self.ix.entries.len() as u32;
-            if let Some(i) = r.elf {
-                self.ix.elf_info.insert(e, std::mem::take(&mut elf_infos[i as usize]));
-            }
-            if let Some(c) = r.captured {
-                self.ix.contents.insert(e, std::mem::take(&mut captured[c as usize]));
-            }
-            self.ix.entries.push(Entry {
-                node,
-                layer,
-                kind: r.kind,
-                change,
-                hidden_how: HiddenHow::Overwritten,
-                hidden_by: NO_LAYER,
-                size: r.size,
-                mode: r.mode,
-                uid: r.uid,
-                gid: r.gid,
-                hash: r.hash,
-                offset: r.offset,
-                link,
-            });
-            self.ix.current[node as usize] = e;
-        }
-        changes.entries = first..self.ix.entries.len() as u32;
-        self.ix.layers.push(changes);
-    }
-}
-
-fn p_layer(entries: &[Entry], e: u32) -> u16 {
-    entries[e as usize].layer
 }

@@ -409,13 +409,21 @@ pub fn finding(f: &crate::findings::Finding) -> (String, String) {
     }
 }
 
-/// Terminals and logs: control characters escaped (`\n` → `\u{a}`), so a name cannot move
-/// the cursor, recolour the terminal or start a CI workflow command on a new line.
+/// Characters that change how the text around them is shown: control characters (cursor
+/// moves, colours, new lines that start a CI workflow command) and the invisible bidirectional
+/// and zero-width marks that make a name read as another.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// Terminals and logs: unsafe characters escaped (`\n` → `\u{a}`). Every human format goes
+/// through this or one of the escapes below.
 pub fn printable(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(is_unsafe) {
         return s.to_string();
     }
-    s.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+    s.chars().map(|c| if is_unsafe(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect()
 }
 
 /// Markdown, inside a code span in a table: backticks would end the span and `|` the cell.
@@ -424,7 +432,7 @@ pub fn md_code(s: &str) -> String {
         .map(|c| match c {
             '`' => "'".to_string(),
             '|' => "\\|".to_string(),
-            c if c.is_control() => " ".to_string(),
+            c if is_unsafe(c) => " ".to_string(),
             c => c.to_string(),
         })
         .collect()
@@ -443,7 +451,7 @@ pub fn md_cell(s: &str) -> String {
             '<' => o.push_str("&lt;"),
             '>' => o.push_str("&gt;"),
             '&' => o.push_str("&amp;"),
-            c if c.is_control() => o.push(' '),
+            c if is_unsafe(c) => o.push(' '),
             c => o.push(c),
         }
     }
@@ -484,7 +492,9 @@ pub fn xml(s: &str) -> String {
 /// GitHub workflow commands: a command's data (`%`, CR and LF escaped) and its properties
 /// (also `:` and `,`).
 pub fn workflow_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let s = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    // What is left of the control characters would reach the log as is (colours, cursor).
+    if s.chars().any(is_unsafe) { printable(&s) } else { s }
 }
 
 pub fn workflow_property(s: &str) -> String {
@@ -523,6 +533,8 @@ mod tests {
     #[test]
     fn escapes_for_each_medium() {
         assert_eq!(printable("a\nb\x1b"), "a\\u{a}b\\u{1b}");
+        assert_eq!(printable("evil\u{202e}txt.js\r"), "evil\\u{202e}txt.js\\u{d}");
+        assert_eq!(workflow_data("a\x1b[31m\n"), "a\\u{1b}[31m%0A");
         assert_eq!(md_cell("a|b<c>*"), "a\\|b&lt;c&gt;\\*");
         assert_eq!(md_code("a`b|c"), "a'b\\|c");
         assert_eq!(html("<a href='x'>"), "&lt;a href=&#39;x&#39;&gt;");

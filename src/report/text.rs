@@ -18,9 +18,10 @@ pub fn inspect(a: &Analysis, top: usize) -> String {
     let mut o = String::new();
     let img = &a.image.id;
     let t = &a.totals;
-    let _ = writeln!(o, "{}", img.reference);
+    let _ = writeln!(o, "{}", printable(&img.reference));
+    // Names, tags, base and dates come from the image: escaped like every other cell.
     let field = |o: &mut String, k: &str, v: String| {
-        let _ = writeln!(o, "  {k:<11}{v}");
+        let _ = writeln!(o, "  {k:<11}{}", printable(&v));
     };
     if let Some(name) = &img.name {
         field(&mut o, "name", name.clone());
@@ -291,8 +292,14 @@ fn only_table(rows: &[OnlyIn]) -> String {
 pub fn compare(c: &Comparison, color: bool) -> String {
     let paint = |s: String, code: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s };
     let mut o = String::new();
-    let _ = writeln!(o, "before  {}\n        {}", c.before.reference, side_line(&c.before));
-    let _ = writeln!(o, "after   {}\n        {}", c.after.reference, side_line(&c.after));
+    let _ = writeln!(
+        o,
+        "before  {}\n        {}",
+        printable(&c.before.reference),
+        printable(&side_line(&c.before))
+    );
+    let _ =
+        writeln!(o, "after   {}\n        {}", printable(&c.after.reference), printable(&side_line(&c.after)));
     let b = &c.base;
     if b.identical_layers > 0 {
         let _ = writeln!(

@@ -38,16 +38,38 @@ impl<T: Read + Write + Send> Conn for T {}
 fn connect(e: &Endpoint) -> io::Result<Box<dyn Conn>> {
     match e {
         #[cfg(unix)]
-        Endpoint::Unix(path) => Ok(Box::new(std::os::unix::net::UnixStream::connect(path)?)),
+        Endpoint::Unix(path) => {
+            // An engine that accepts and then never answers (a hung dockerd, a socket another
+            // program holds) must not hang weigh: the same bounds as over TCP.
+            let s = std::os::unix::net::UnixStream::connect(path)?;
+            s.set_read_timeout(Some(ENGINE_TIMEOUT))?;
+            s.set_write_timeout(Some(ENGINE_TIMEOUT))?;
+            Ok(Box::new(s))
+        }
         #[cfg(not(unix))]
         Endpoint::Unix(_) => Err(io::Error::other("unix sockets are not available here")),
         Endpoint::Tcp(addr) => {
-            let s = std::net::TcpStream::connect(addr)?;
-            s.set_read_timeout(Some(Duration::from_secs(300)))?;
-            Ok(Box::new(s))
+            use std::net::ToSocketAddrs;
+            let mut last = io::Error::other(format!("{addr} resolves to no address"));
+            for a in addr.to_socket_addrs()? {
+                match std::net::TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
+                    Ok(s) => {
+                        s.set_read_timeout(Some(ENGINE_TIMEOUT))?;
+                        s.set_write_timeout(Some(ENGINE_TIMEOUT))?;
+                        return Ok(Box::new(s));
+                    }
+                    Err(e) => last = e,
+                }
+            }
+            Err(last)
         }
     }
 }
+
+/// How long the engine may stay silent mid-answer: `docker save` of a large image can pause
+/// while the engine gathers layers, so this is minutes, not seconds.
+const ENGINE_TIMEOUT: Duration = Duration::from_secs(300);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn describe(e: &Endpoint) -> String {
     match e {

@@ -29,15 +29,36 @@ struct Source {
     media_type: Option<String>,
 }
 
-/// `blobs/sha256/<hex>` (Docker 25+) or `<hex>.json` (legacy config) names carry their digest.
-fn digest_from_name(name: &str) -> Option<Digest> {
+/// The digest a member's name says it has: `blobs/sha256/<hex>` (Docker 25+), `<hex>.json`
+/// (legacy config), `sha256:<hex>` (crane's tarballs). `None` for names that do not look like
+/// a digest at all; a name that looks like one but is malformed (uppercase, short) is an error,
+/// never a member left unchecked.
+fn digest_from_name(name: &str) -> Result<Option<Digest>, String> {
     let trimmed = name.trim_start_matches("./");
-    if let Some(rest) = trimmed.strip_prefix("blobs/") {
-        let (algo, hex) = rest.split_once('/')?;
-        return Digest::parse(&format!("{algo}:{hex}"));
+    let claimed = if let Some(rest) = trimmed.strip_prefix("blobs/") {
+        match rest.split_once('/') {
+            Some((algo, hex)) => format!("{algo}:{hex}"),
+            None => return Err(format!("{name:?} is not blobs/ALGORITHM/HEX")),
+        }
+    } else if trimmed.starts_with("sha256:") || trimmed.starts_with("sha512:") {
+        trimmed.trim_end_matches(".json").to_string()
+    } else {
+        match trimmed.strip_suffix(".json") {
+            Some(stem) if stem.len() >= 64 && stem.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                format!("sha256:{stem}")
+            }
+            _ => return Ok(None),
+        }
+    };
+    Digest::parse(&claimed).map(Some).ok_or_else(|| format!("{name:?} does not name a valid digest"))
+}
+
+fn named_digest(name: &str, what: &str) -> Result<Digest, SourceError> {
+    match digest_from_name(name) {
+        Ok(Some(d)) => Ok(d),
+        Ok(None) => Err(SourceError::Malformed(format!("{what} {name:?} does not name a digest"))),
+        Err(e) => Err(SourceError::Malformed(format!("manifest.json: {what} {e}"))),
     }
-    let stem = trimmed.strip_suffix(".json")?;
-    Digest::parse(&format!("sha256:{stem}"))
 }
 
 /// Compares tags loosely: `docker.io/library/app:1` and `app:1` name the same image.
@@ -51,7 +72,7 @@ pub(super) fn open(
     selector: Option<&str>,
     opts: &OpenOptions,
 ) -> Result<Image, SourceError> {
-    let raw = store.read_small("manifest.json")?;
+    let raw = store.read_small("manifest.json", opts.limits.document)?;
     let entries: Vec<Entry> = parse_json(&raw, "manifest.json")?;
     if entries.is_empty() {
         return Err(SourceError::Malformed("manifest.json lists no images".into()));
@@ -100,8 +121,10 @@ pub(super) fn open(
         }
     };
     let entry = &entries[idx];
-    let config_digest = digest_from_name(&entry.config);
-    let config_bytes = read_verified(store.as_ref(), &entry.config, config_digest.as_ref(), "image config")?;
+    let config_digest = digest_from_name(&entry.config)
+        .map_err(|e| SourceError::Malformed(format!("manifest.json: config {e}")))?;
+    let config_bytes =
+        read_verified(store.as_ref(), &entry.config, config_digest.as_ref(), "image config", opts)?;
     let config = parse_config(&config_bytes, &entry.config)?;
     let platform = config_platform(&config);
     if let Some(wanted) = &opts.platform
@@ -109,7 +132,7 @@ pub(super) fn open(
     {
         return Err(SourceError::Selection(format!("the image is {platform}, not {wanted}")));
     }
-    let diffs = diff_ids(&config);
+    let diffs = diff_ids(&config)?;
     if diffs.len() != entry.layers.len() {
         return Err(SourceError::Malformed(format!(
             "manifest.json lists {} layers but the config has {} diff_ids",
@@ -122,25 +145,24 @@ pub(super) fn open(
         .iter()
         .zip(diffs)
         .map(|(location, diff_id)| {
-            let digest = digest_from_name(location).filter(|_| location.contains("blobs/"));
-            let media_type = diff_id
-                .as_ref()
-                .and_then(|d| entry.layer_sources.as_ref()?.get(&d.to_string())?.media_type.clone());
-            let verify = match (&digest, &diff_id) {
-                (Some(d), _) => Verify::Blob(d.clone()),
-                (None, Some(d)) => Verify::DiffId(d.clone()),
-                (None, None) => Verify::None,
+            let digest =
+                if location.contains("blobs/") { Some(named_digest(location, "layer")?) } else { None };
+            let media_type =
+                entry.layer_sources.as_ref().and_then(|s| s.get(&diff_id.to_string())?.media_type.clone());
+            let verify = match &digest {
+                Some(d) => Verify::Blob(d.clone()),
+                None => Verify::DiffId(diff_id.clone()),
             };
-            LayerSource {
+            Ok(LayerSource {
                 location: location.clone(),
                 digest,
-                diff_id,
+                diff_id: Some(diff_id),
                 media_type,
                 declared_size: None,
                 verify,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, SourceError>>()?;
     Ok(Image {
         id: Identity {
             reference: String::new(),

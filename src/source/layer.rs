@@ -66,6 +66,10 @@ pub struct LayerStream {
     inner: HashingReader<Decoder>,
     /// The digest being computed on another thread over the mapped blob, if it is.
     background: Option<std::thread::JoinHandle<Option<Digest>>>,
+    /// Bytes of the blob as stored.
+    blob_size: u64,
+    /// The most tar bytes this blob may expand to (see [`LayerStream::limit_ratio`]).
+    max_tar: u64,
 }
 
 /// What the whole blob turned out to be.
@@ -193,7 +197,32 @@ impl LayerStream {
             compression,
             inner: HashingReader::new(decoder, diff_algo),
             background,
+            blob_size: size,
+            max_tar: u64::MAX,
         })
+    }
+
+    /// Refuses a compressed blob whose tar grows past `ratio` times its size (once past
+    /// [`crate::limits::RATIO_FLOOR`]): a decompression bomb, which would otherwise cost
+    /// minutes of CPU for a few kilobytes of download.
+    pub fn limit_ratio(mut self, ratio: u64) -> Self {
+        if self.compression != Compression::None {
+            self.max_tar = self.blob_size.saturating_mul(ratio).max(crate::limits::RATIO_FLOOR);
+        }
+        self
+    }
+
+    fn check_ratio(&self) -> io::Result<()> {
+        let n = self.inner.count();
+        if n <= self.max_tar {
+            return Ok(());
+        }
+        let ratio = self.max_tar / self.blob_size.max(1);
+        let what = format!(
+            "the {}-byte blob decompresses to more than {} bytes (a decompression bomb?)",
+            self.blob_size, self.max_tar
+        );
+        Err(io::Error::other(crate::limits::Exceeded { name: "ratio", limit: ratio, what }))
     }
 
     pub fn label(&self) -> &str {
@@ -211,6 +240,13 @@ impl LayerStream {
             Compression::Zstd => "zstd stream",
             Compression::None => "tar stream",
         };
+        if let Some(x) = exceeded(e) {
+            return SourceError::Layer {
+                index: self.index,
+                digest: self.label.clone(),
+                message: x.to_string(),
+            };
+        }
         // tar reports a short stream as an ordinary error, in words.
         let text = e.to_string();
         let truncated = e.kind() == io::ErrorKind::UnexpectedEof
@@ -321,7 +357,6 @@ impl LayerStream {
         match &self.verify {
             Verify::Blob(d) => check(d, blob_digest.clone(), "blob")?,
             Verify::DiffId(d) => check(d, diff.clone(), "uncompressed layer")?,
-            Verify::None => {}
         }
         Ok((LayerTotals { blob_bytes, tar_bytes }, Checked { blob: blob_digest, diff_id: diff }))
     }
@@ -329,7 +364,9 @@ impl LayerStream {
 
 impl Read for LayerStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf)
+        let n = self.inner.read(buf)?;
+        self.check_ratio()?;
+        Ok(n)
     }
 }
 
@@ -356,14 +393,35 @@ impl io::Seek for LayerStream {
             r.seek_relative(n)?;
             self.inner.skipped(n as u64);
         } else {
-            let want = n as u64;
-            let got = io::copy(&mut (&mut self.inner).take(want), &mut io::sink())?;
-            if got < want {
-                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "unexpected EOF during skip"));
+            // In slices, so a bomb's one huge entry meets the ratio check as it is skipped.
+            let mut left = n as u64;
+            while left > 0 {
+                let step = left.min(16 << 20);
+                let got = io::copy(&mut (&mut self.inner).take(step), &mut io::sink())?;
+                if got < step {
+                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "unexpected EOF during skip"));
+                }
+                left -= step;
+                self.check_ratio()?;
             }
         }
         Ok(self.inner.count())
     }
+}
+
+/// A limit that a read went past, however deep the readers above it wrapped the error.
+fn exceeded(e: &io::Error) -> Option<&crate::limits::Exceeded> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|e| e as _);
+    while let Some(err) = cur {
+        if let Some(x) = err.downcast_ref::<crate::limits::Exceeded>() {
+            return Some(x);
+        }
+        cur = match err.downcast_ref::<io::Error>() {
+            Some(io) => io.get_ref().map(|e| e as _),
+            None => err.source(),
+        };
+    }
+    None
 }
 
 fn is_compressed(head: &[u8]) -> bool {

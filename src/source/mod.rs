@@ -40,6 +40,8 @@ pub enum SourceError {
     Registry(String),
     #[error("layer {index} ({digest}): {message}")]
     Layer { index: usize, digest: String, message: String },
+    #[error("{0}")]
+    Limit(crate::limits::Exceeded),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -134,6 +136,7 @@ pub struct OpenOptions {
     pub platform: Option<Platform>,
     /// How registries are reached (`docker://`).
     pub registry: registry::RegistryOptions,
+    pub limits: crate::limits::Limits,
 }
 
 /// How a layer blob is checked as it streams.
@@ -143,7 +146,6 @@ pub enum Verify {
     Blob(Digest),
     /// The uncompressed tar hashes to the config's diff_id (legacy `docker save` layer.tar).
     DiffId(Digest),
-    None,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -372,8 +374,9 @@ pub(crate) fn read_verified(
     location: &str,
     digest: Option<&Digest>,
     what: &str,
+    opts: &OpenOptions,
 ) -> Result<Vec<u8>, SourceError> {
-    let bytes = store.read_small(location).map_err(|e| match e {
+    let bytes = store.read_small(location, opts.limits.document).map_err(|e| match e {
         SourceError::MissingBlob(_) => SourceError::MissingBlob(format!("{location} ({what})")),
         other => other,
     })?;
@@ -401,8 +404,31 @@ pub(crate) fn config_platform(config: &ImageConfiguration) -> Platform {
     }
 }
 
-pub(crate) fn diff_ids(config: &ImageConfiguration) -> Vec<Option<Digest>> {
-    config.rootfs().diff_ids().iter().map(|d| Digest::parse(d)).collect()
+/// The config's diff_ids, every one a well-formed digest: a layer without one could not be
+/// checked, so an image with a malformed one is refused.
+pub(crate) fn diff_ids(config: &ImageConfiguration) -> Result<Vec<Digest>, SourceError> {
+    config
+        .rootfs()
+        .diff_ids()
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            Digest::parse(d).ok_or_else(|| {
+                SourceError::Malformed(format!(
+                    "the config's diff_id {i} is not a digest: {:?}",
+                    shorten(d, 80)
+                ))
+            })
+        })
+        .collect()
+}
+
+/// At most `n` characters of an untrusted string, for an error message.
+pub(crate) fn shorten(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
 }
 
 /// An error about layer `index` found while reading its entries.

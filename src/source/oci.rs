@@ -93,7 +93,7 @@ pub(super) fn open(
     if !store.exists("index.json") {
         return Err(SourceError::Malformed("no index.json: not an OCI image layout".into()));
     }
-    let top = parse_index(&store.read_small("index.json")?, "index.json")?;
+    let top = parse_index(&store.read_small("index.json", opts.limits.document)?, "index.json")?;
     let manifests = top.manifests();
     if manifests.is_empty() {
         return Err(SourceError::Malformed("index.json lists no images".into()));
@@ -149,7 +149,7 @@ pub(super) fn open(
     let mut manifest_bytes = None;
     for _ in 0..4 {
         let digest = digest_of(&desc)?;
-        let bytes = read_verified(store.as_ref(), &digest.blob_path(), Some(&digest), "manifest")?;
+        let bytes = read_verified(store.as_ref(), &digest.blob_path(), Some(&digest), "manifest", opts)?;
         let media = desc.media_type().to_string();
         let looks_like_index = is_index_media_type(&media)
             || serde_json::from_slice::<serde_json::Value>(&bytes)
@@ -170,8 +170,13 @@ pub(super) fn open(
         .map_err(|e| SourceError::Malformed(format!("manifest {manifest_digest} is not valid: {e}")))?;
 
     let config_digest = digest_of(manifest.config())?;
-    let config_bytes =
-        read_verified(store.as_ref(), &config_digest.blob_path(), Some(&config_digest), "image config")?;
+    let config_bytes = read_verified(
+        store.as_ref(),
+        &config_digest.blob_path(),
+        Some(&config_digest),
+        "image config",
+        opts,
+    )?;
     let config = parse_config(&config_bytes, &format!("config {config_digest}"))?;
     let platform = config_platform(&config);
     if let Some(wanted) = &opts.platform
@@ -180,7 +185,7 @@ pub(super) fn open(
         return Err(SourceError::Selection(format!("the image is {platform}, not {wanted}")));
     }
 
-    let diffs = diff_ids(&config);
+    let diffs = diff_ids(&config)?;
     if diffs.len() != manifest.layers().len() {
         return Err(SourceError::Malformed(format!(
             "manifest lists {} layers but the config has {} diff_ids",
@@ -198,7 +203,7 @@ pub(super) fn open(
                 location: digest.blob_path(),
                 verify: Verify::Blob(digest.clone()),
                 digest: Some(digest),
-                diff_id,
+                diff_id: Some(diff_id),
                 media_type: Some(d.media_type().to_string()),
                 declared_size: Some(d.size()),
             })

@@ -9,10 +9,6 @@ use std::path::{Component, Path, PathBuf};
 
 use super::SourceError;
 
-/// JSON documents (manifests, configs, indexes) are small; a cap keeps a hostile image from
-/// making us allocate whatever its header claims.
-pub const MAX_METADATA_BYTES: u64 = 64 << 20;
-
 /// A blob reader that can also skip ahead without reading: stores are files.
 pub trait ReadSeek: Read + Seek + Send {}
 impl<T: Read + Seek + Send> ReadSeek for T {}
@@ -64,15 +60,16 @@ pub trait Store: Send + Sync {
         true
     }
 
-    fn read_small(&self, name: &str) -> Result<Vec<u8>, SourceError> {
+    /// Reads a JSON document (manifest, config, index) of at most `limit` bytes: a cap keeps
+    /// a hostile image from making us allocate whatever its header claims.
+    fn read_small(&self, name: &str, limit: u64) -> Result<Vec<u8>, SourceError> {
         let (r, size) = self.open(name)?;
-        if size > MAX_METADATA_BYTES {
-            return Err(SourceError::Malformed(format!(
-                "{name} is {size} bytes, too large for image metadata"
-            )));
+        if size > limit {
+            let what = format!("{name} has {size} bytes");
+            return Err(SourceError::Limit(crate::limits::Exceeded { name: "document", limit, what }));
         }
         let mut buf = Vec::with_capacity(size as usize);
-        r.take(MAX_METADATA_BYTES)
+        r.take(limit)
             .read_to_end(&mut buf)
             .map_err(|e| SourceError::Io { what: format!("{} in {}", name, self.describe()), source: e })?;
         Ok(buf)

@@ -24,6 +24,8 @@ pub enum E {
     Opaque(&'static str),
     /// A raw tar path, for hostile names.
     RawFile(String, Vec<u8>),
+    /// Bytes written into the tar stream as they are (whole 512-byte blocks: crafted headers).
+    Raw(Vec<u8>),
 }
 
 pub fn file(path: &'static str, size: usize, fill: u8) -> E {
@@ -48,6 +50,8 @@ pub struct Layer {
     pub media: Option<&'static str>,
     /// Changes the blob before it is digested, as a broken pusher would.
     pub mangle: Option<fn(&mut Vec<u8>)>,
+    /// The blob and diff_id to use instead of the entries' (streams no tar builder writes).
+    pub blob: Option<(Vec<u8>, String)>,
 }
 
 impl Layer {
@@ -58,6 +62,7 @@ impl Layer {
             created_by: "/bin/sh -c #(nop) ADD file:abc in /".into(),
             media: None,
             mangle: None,
+            blob: None,
         }
     }
     pub fn comp(mut self, c: Comp) -> Layer {
@@ -118,6 +123,9 @@ pub fn tar_bytes(entries: &[E]) -> Vec<u8> {
                 h.set_entry_type(tar::EntryType::Regular);
                 h.set_size(0);
                 b.append_data(&mut h, format!("{dir}.wh.{base}"), &[][..]).unwrap();
+            }
+            E::Raw(bytes) => {
+                b.get_mut().write_all(bytes).unwrap();
             }
             E::Opaque(d) => {
                 h.set_entry_type(tar::EntryType::Regular);
@@ -209,13 +217,20 @@ pub fn build(img: &Img) -> Built {
     let mut layers = Vec::new();
     let mut history = Vec::new();
     for (i, l) in img.layers.iter().enumerate() {
-        let tar = tar_bytes(&l.entries);
-        let mut blob = compress(&tar, l.comp);
+        let (tar, mut blob, diff_id) = match &l.blob {
+            Some((blob, diff_id)) => (Vec::new(), blob.clone(), diff_id.clone()),
+            None => {
+                let tar = tar_bytes(&l.entries);
+                let blob = compress(&tar, l.comp);
+                let d = sha256(&tar);
+                (tar, blob, d)
+            }
+        };
         if let Some(m) = l.mangle {
             m(&mut blob);
         }
         let d = sha256(&blob);
-        diff_ids.push(sha256(&tar));
+        diff_ids.push(diff_id);
         let media = l.media.unwrap_or(media_type(l.comp));
         layer_descs.push(json!({"mediaType": media, "digest": d, "size": blob.len()}));
         history.push(json!({"created_by": l.created_by, "created": "2026-01-01T00:00:00Z"}));

@@ -17,7 +17,7 @@ impl Rule for PathLimit {
             .visible_files()
             .filter(|(n, _)| set.is_match(a.index.paths.path(*n).trim_start_matches('/')))
             .collect();
-        let m = nodes.iter().map(|n| n.1).sum::<u64>() as f64;
+        let m = nodes.iter().map(|n| n.1 as f64).sum::<f64>();
         at_most(bytes(m), bytes(limit), || cx.largest_paths(&nodes))
     }
 }
