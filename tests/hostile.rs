@@ -20,7 +20,7 @@ pub enum Expect {
     /// Analysed: exit 0.
     Ok,
     /// Refused: exit 2 and stderr (one line) containing this.
-    Refused(&'static str),
+    Refused(String),
 }
 
 pub struct Case {
@@ -36,7 +36,7 @@ impl Case {
         Case { name, reference, expect: Expect::Ok, flags: Vec::new() }
     }
     pub fn refused(name: &'static str, reference: String, why: &'static str) -> Case {
-        Case { name, reference, expect: Expect::Refused(why), flags: Vec::new() }
+        Case { name, reference, expect: Expect::Refused(why.to_string()), flags: Vec::new() }
     }
     pub fn with(mut self, flag: &str) -> Case {
         self.flags.push(flag.to_string());
@@ -125,7 +125,7 @@ fn judge(case: &Case, o: &Outcome) -> Result<(), String> {
             if lines != 1 || !o.stderr.starts_with("weigh: ") {
                 return Err(format!("expected one line on stderr, got {lines}: {}", o.stderr));
             }
-            if !o.stderr.contains(why) {
+            if !o.stderr.contains(why.as_str()) {
                 return Err(format!("stderr does not say {why:?}: {}", o.stderr.trim()));
             }
             if !o.stdout.is_empty() {
@@ -155,9 +155,9 @@ fn hostile_images_end_cleanly_within_bounds() {
         let list: Vec<serde_json::Value> = cases::all(&dir)
             .into_iter()
             .map(|c| {
-                let refused = match c.expect {
+                let refused = match &c.expect {
                     Expect::Ok => None,
-                    Expect::Refused(w) => Some(w),
+                    Expect::Refused(w) => Some(w.clone()),
                 };
                 serde_json::json!({"name": c.name, "reference": c.reference, "refused": refused, "flags": c.flags})
             })
@@ -179,12 +179,10 @@ fn hostile_images_end_cleanly_within_bounds() {
     let mut worst = (0.0f64, 0.0f64);
     for c in &list {
         let name = c["name"].as_str().unwrap();
-        let why: Option<&'static str> =
-            c["refused"].as_str().map(|w| &*Box::leak(w.to_string().into_boxed_str()));
         let case = Case {
             name: "",
             reference: c["reference"].as_str().unwrap().to_string(),
-            expect: why.map_or(Expect::Ok, Expect::Refused),
+            expect: c["refused"].as_str().map_or(Expect::Ok, |w| Expect::Refused(w.to_string())),
             flags: c["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect(),
         };
         let mut args: Vec<String> = vec!["inspect".into(), "--quiet".into()];

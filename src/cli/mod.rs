@@ -50,7 +50,7 @@ pub struct Cli {
     /// Raise (or lower) one of the limits on what an image may make weigh do, as NAME=VALUE:
     /// entries, path-bytes, path-depth, layers, metadata, document, ratio (README "Limits").
     #[arg(long, global = true, value_name = "NAME=VALUE", value_parser = parse_limit)]
-    pub limit: Vec<(String, String)>,
+    pub limit: Vec<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -70,10 +70,9 @@ pub enum Command {
 }
 
 /// Checks a `--limit` at parse time, so a mistyped one is a usage error.
-fn parse_limit(s: &str) -> Result<(String, String), String> {
+fn parse_limit(s: &str) -> Result<String, String> {
     crate::limits::Limits::default().set(s)?;
-    let (n, v) = s.split_once('=').unwrap_or((s, ""));
-    Ok((n.to_string(), v.to_string()))
+    Ok(s.to_string())
 }
 
 /// Parses, runs, and maps every outcome to an exit code. Errors print as one line.
@@ -167,8 +166,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         cache_dir: cli.cache_dir.clone(),
         limits: {
             let mut l = crate::limits::Limits::default();
-            for (name, value) in &cli.limit {
-                l.set(&format!("{name}={value}")).map_err(anyhow::Error::msg)?;
+            for spec in &cli.limit {
+                l.set(spec).map_err(anyhow::Error::msg)?;
             }
             l
         },

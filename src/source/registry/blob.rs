@@ -13,7 +13,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::Registry;
-use super::http::{ATTEMPTS, Http};
+use super::http::{ATTEMPTS, Http, backoff};
 use crate::source::{BlobMismatch, SourceError};
 
 /// Delivered bytes that earn one more attempt after a drop.
@@ -115,7 +115,7 @@ async fn pump(
             let _ = tx.send(Err(BlobMismatch::io(io::ErrorKind::UnexpectedEof, msg))).await;
             return;
         }
-        if let Err(m) = http.pause(std::time::Duration::from_millis(200u64 << attempts.min(5))).await {
+        if let Err(m) = http.pause(backoff(attempts)).await {
             let _ = tx.send(Err(fail(m))).await;
             return;
         }

@@ -223,7 +223,8 @@ impl Http {
             body.extend_from_slice(&chunk);
         }
         let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(&body)));
-        if reference.contains(':') && reference != digest && reference.starts_with("sha256:") {
+        // By digest, the answer must be that manifest (by tag, any is the tag's).
+        if reference.starts_with("sha256:") && reference != digest {
             return Err(SourceError::Registry(format!(
                 "{what}: {}: digest mismatch: the manifest hashes to {digest}",
                 self.place
@@ -246,7 +247,8 @@ impl Http {
     }
 }
 
-fn backoff(n: u32) -> Duration {
+/// Before attempt `n + 1` (`n` from 1): 0.2 s, 0.4 s, 0.8 s, ... up to 6.4 s.
+pub fn backoff(n: u32) -> Duration {
     Duration::from_millis(200u64 << (n - 1).min(5))
 }
 
