@@ -19,7 +19,7 @@ LOG_TAG=install
 want=(
 	buildah:buildah skopeo:skopeo umoci:umoci debootstrap:debootstrap
 	docker-registry:docker-registry dockerd:docker.io zstd:zstd pigz:pigz tar:tar
-	flock:util-linux python3:python3 pip3:python3-pip htpasswd:apache2-utils
+	flock:util-linux hardlink:util-linux python3:python3 pip3:python3-pip htpasswd:apache2-utils
 	xmllint:libxml2-utils chromium:chromium tmux:tmux
 	musl-gcc:musl-tools rpmbuild:rpm go:golang-go
 )

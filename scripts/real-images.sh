@@ -669,6 +669,13 @@ if [ "$todo" -gt 0 ]; then
 	log "images built and exported in $((SECONDS - T_BUILD)) s"
 fi
 
+# The layouts of different images share blobs (every node image's base layer, compressed the
+# same way by the same skopeo): one copy of each on disk. Only once all lanes are done, so no
+# lane is still writing a file this replaces.
+if [ "$todo" -gt 0 ] || [ "$build_bases_too" = 1 ]; then
+	hardlink -c -s 1M "$CACHE/images" 2>&1 | grep -iE '^(linked|saved)' | sed 's/^/  dedupe: /' >&2 || true
+fi
+
 # The set of current images, as one directory of hard links (directories as trees of them):
 # no copy, and a test that copies a layout gets its files, not links to the cache.
 SET=$CACHE/sets/$(printf '%s' "$set_key_input" | sha)
