@@ -4,6 +4,8 @@
 
 mod support;
 
+#[path = "hostile/archives.rs"]
+mod archives;
 #[path = "hostile/cases.rs"]
 mod cases;
 #[path = "hostile/raw.rs"]

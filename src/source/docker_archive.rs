@@ -61,6 +61,82 @@ fn named_digest(name: &str, what: &str) -> Result<Digest, SourceError> {
     }
 }
 
+#[derive(Deserialize)]
+struct Descriptor {
+    digest: String,
+}
+
+#[derive(Deserialize)]
+struct IndexDoc {
+    #[serde(default)]
+    manifests: Vec<Descriptor>,
+}
+
+#[derive(Deserialize)]
+struct ManifestDoc {
+    config: Descriptor,
+    #[serde(default)]
+    layers: Vec<Descriptor>,
+}
+
+/// The most manifests of an archive's index.json read to find the one an entry stands for:
+/// each is read whole (within the document limit), so an index listing millions cannot make
+/// weigh read them all.
+const MAX_INDEX_MANIFESTS: usize = 256;
+
+/// The config digest for an entry whose config name carries none, from the OCI index Docker 25+
+/// writes beside manifest.json: the manifest whose layers are the entry's layers (or, when
+/// the layers' names carry no digests, the only manifest of an archive of one image). `None` when the archive has no index.json; then
+/// nothing in the archive names the config's digest, and the layers are still checked against
+/// the config's diff_ids.
+fn digest_from_index(
+    store: &dyn Store,
+    entry: &Entry,
+    entries: usize,
+    opts: &OpenOptions,
+) -> Result<Option<Digest>, SourceError> {
+    if !store.exists("index.json") {
+        return Ok(None);
+    }
+    let raw = store.read_small("index.json", opts.limits.document)?;
+    let index: IndexDoc = parse_json(&raw, "index.json")?;
+    let wanted: Vec<Option<Digest>> =
+        entry.layers.iter().map(|l| digest_from_name(l).ok().flatten()).collect();
+    // Layers named without digests (legacy `<id>/layer.tar`) cannot be compared: then only
+    // an archive of one image and one manifest says which config is this entry's.
+    let comparable = wanted.iter().all(Option::is_some);
+    let (mut images, mut last) = (0, None);
+    for (i, m) in index.manifests.iter().take(MAX_INDEX_MANIFESTS).enumerate() {
+        let Some(digest) = Digest::parse(&m.digest) else {
+            return Err(SourceError::Malformed(format!("index.json: manifest {i} has a malformed digest")));
+        };
+        let location = digest.blob_path();
+        if !store.exists(&location) {
+            continue; // an index may list platforms the archive does not carry
+        }
+        let bytes = read_verified(store, &location, Some(&digest), "image manifest", opts)?;
+        let Ok(manifest) = serde_json::from_slice::<ManifestDoc>(&bytes) else {
+            continue; // a nested index or an attestation, not an image manifest
+        };
+        let config = Digest::parse(&manifest.config.digest).ok_or_else(|| {
+            SourceError::Malformed(format!("manifest {digest}: config digest is malformed"))
+        })?;
+        let layers: Vec<Option<Digest>> = manifest.layers.iter().map(|l| Digest::parse(&l.digest)).collect();
+        if comparable && layers == wanted {
+            return Ok(Some(config));
+        }
+        images += 1;
+        last = Some(config);
+    }
+    if !comparable && entries == 1 && images == 1 {
+        return Ok(last);
+    }
+    Err(SourceError::Malformed(format!(
+        "config {:?} carries no digest, and no manifest in index.json has this image's layers",
+        entry.config
+    )))
+}
+
 /// Compares tags loosely: `docker.io/library/app:1` and `app:1` name the same image.
 fn normalize_tag(t: &str) -> &str {
     let t = t.strip_prefix("docker.io/").unwrap_or(t);
@@ -121,8 +197,12 @@ pub(super) fn open(
         }
     };
     let entry = &entries[idx];
-    let config_digest = digest_from_name(&entry.config)
-        .map_err(|e| SourceError::Malformed(format!("manifest.json: config {e}")))?;
+    let config_digest = match digest_from_name(&entry.config)
+        .map_err(|e| SourceError::Malformed(format!("manifest.json: config {e}")))?
+    {
+        Some(d) => Some(d),
+        None => digest_from_index(store.as_ref(), entry, entries.len(), opts)?,
+    };
     let config_bytes =
         read_verified(store.as_ref(), &entry.config, config_digest.as_ref(), "image config", opts)?;
     let config = parse_config(&config_bytes, &entry.config)?;

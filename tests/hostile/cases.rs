@@ -23,7 +23,7 @@ fn layout_with(dir: &Path, name: &str, img: &Img, change: impl FnOnce(&Path)) ->
 }
 
 /// The archive's files with the JSON member(s) `pick` accepts changed by `change`.
-fn edit_json(
+pub(super) fn edit_json(
     files: &[(String, Vec<u8>)],
     pick: impl Fn(&str) -> bool,
     change: impl Fn(&mut Value),
@@ -41,11 +41,11 @@ fn edit_json(
         .collect()
 }
 
-fn is_config(name: &str) -> bool {
+pub(super) fn is_config(name: &str) -> bool {
     name.ends_with(".json") && name != "manifest.json"
 }
 
-fn write_archive(dir: &Path, name: &str, files: &[(String, Vec<u8>)]) -> String {
+pub(super) fn write_archive(dir: &Path, name: &str, files: &[(String, Vec<u8>)]) -> String {
     let p = dir.join(format!("{name}.tar"));
     write_tar(&p, files);
     format!("docker-archive:{}", p.display())
@@ -59,7 +59,7 @@ fn one(layer: Layer) -> Img {
     Img::new(vec![layer])
 }
 
-fn small() -> Img {
+pub(super) fn small() -> Img {
     Img::new(vec![
         Layer::new(vec![file("etc/os-release", 100, b'x')]),
         Layer::new(vec![file("app/server.js", 20_000, b'y')]).comp(Comp::Zstd),
@@ -109,7 +109,7 @@ pub fn all(dir: &Path) -> Vec<Case> {
     c.extend(tar_headers(dir));
     c.extend(trees(dir));
     c.extend(sizes(dir));
-    c.extend(archives(dir));
+    c.extend(super::archives::archives(dir));
     c
 }
 
@@ -535,105 +535,4 @@ fn sizes(dir: &Path) -> Vec<Case> {
         layout(dir, "lock-distinct", &one(Layer::new(distinct))),
     ));
     v
-}
-
-/// Broken `docker save` archives.
-fn archives(dir: &Path) -> Vec<Case> {
-    let mut v = Vec::new();
-    let img = small();
-    let good = docker_archive_files(&[(&["app:1"], &img)], true);
-    v.push(Case::refused(
-        "archive without manifest.json",
-        write_archive(
-            dir,
-            "no-manifest",
-            &good.iter().filter(|(n, _)| n != "manifest.json").cloned().collect::<Vec<_>>(),
-        ),
-        "manifest.json",
-    ));
-    v.push(Case::refused(
-        "archive missing a layer",
-        write_archive(
-            dir,
-            "no-layer",
-            &good
-                .iter()
-                .filter(|(n, _)| !n.ends_with("layer.tar") || n.starts_with('0'))
-                .cloned()
-                .collect::<Vec<_>>(),
-        ),
-        "missing",
-    ));
-    let upper = edit_json(&good, is_config, |c| {
-        let id = c["rootfs"]["diff_ids"][0].as_str().unwrap().to_string();
-        c["rootfs"]["diff_ids"][0] = json!(format!("sha256:{}", id[7..].to_uppercase()));
-    });
-    // The config's name no longer matches its content: rename it to its new digest.
-    let upper = rename_config(upper);
-    v.push(Case::refused(
-        "legacy archive with an uppercase diff_id",
-        write_archive(dir, "upper-diff-id", &upper),
-        "not a digest",
-    ));
-    let bad_name = edit_json(
-        &good,
-        |n| n == "manifest.json",
-        |m| {
-            let c = m[0]["Config"].as_str().unwrap().to_uppercase().replace(".JSON", ".json");
-            m[0]["Config"] = json!(c);
-        },
-    );
-    v.push(Case::refused(
-        "config named by a malformed digest",
-        write_archive(dir, "config-name", &bad_name),
-        "digest",
-    ));
-    let tags = edit_json(
-        &good,
-        |n| n == "manifest.json",
-        |m| {
-            m[0]["RepoTags"] = json!(["evil\u{1b}]0;pwned\u{7}:\r1", "\u{1b}[2J:latest"]);
-        },
-    );
-    v.push(Case::ok("control characters in RepoTags", write_archive(dir, "tags", &tags)));
-    let swapped = edit_json(&good, is_config, |c| c["rootfs"]["diff_ids"].as_array_mut().unwrap().reverse());
-    v.push(Case::refused(
-        "legacy archive with its diff_ids swapped",
-        write_archive(dir, "diff-id-swap", &rename_config(swapped)),
-        "digest mismatch",
-    ));
-    let p = dir.join("cut.tar");
-    write_tar(&p, &good);
-    let bytes = std::fs::read(&p).unwrap();
-    std::fs::write(&p, &bytes[..bytes.len() * 2 / 3]).unwrap();
-    v.push(Case::refused("archive cut short", format!("docker-archive:{}", p.display()), "weigh: "));
-    let p = dir.join("empty.tar");
-    std::fs::write(&p, b"").unwrap();
-    v.push(Case::refused("an empty file", p.display().to_string(), "weigh: "));
-    let p = dir.join("noise.bin");
-    std::fs::write(&p, (0..100_000u32).map(|i| (i.wrapping_mul(97) >> 3) as u8).collect::<Vec<_>>()).unwrap();
-    v.push(Case::refused("random bytes", p.display().to_string(), "weigh: "));
-    v
-}
-
-/// Renames a legacy archive's config to the digest of its (changed) content.
-fn rename_config(files: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
-    let (old, new) = files
-        .iter()
-        .find(|(n, _)| n.ends_with(".json") && n != "manifest.json")
-        .map(|(n, d)| (n.clone(), format!("{}.json", &sha256(d)[7..])))
-        .unwrap();
-    files
-        .into_iter()
-        .map(|(n, d)| {
-            if n == old {
-                (new.clone(), d)
-            } else if n == "manifest.json" {
-                let text = String::from_utf8(d).unwrap().replace(&old, &new);
-                (n, text.into_bytes())
-            } else {
-                (n, d)
-            }
-        })
-        .collect()
 }
