@@ -5,6 +5,7 @@ mod compare;
 mod inspect;
 mod options;
 mod progress;
+mod shell;
 mod tui;
 
 use std::ffi::OsString;
@@ -20,7 +21,7 @@ pub const EXIT_INPUT: u8 = 2;
 #[derive(Parser, Debug)]
 #[command(
     name = "weigh",
-    version,
+    version = env!("WEIGH_VERSION"),
     about = "Explains the size of container images: which layer, stage and kind of file every byte is"
 )]
 pub struct Cli {
@@ -51,6 +52,10 @@ pub struct Cli {
     /// entries, path-bytes, path-depth, layers, metadata, document, ratio (README "Limits").
     #[arg(long, global = true, value_name = "NAME=VALUE", value_parser = parse_limit)]
     pub limit: Vec<String>,
+    /// When to colour terminal reports: auto (on a terminal, unless NO_COLOR is set), always,
+    /// never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = options::ColorWhen::Auto)]
+    pub color: options::ColorWhen,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -67,6 +72,10 @@ pub enum Command {
     Compare(compare::Args),
     /// Explore one image interactively: layers, the file tree, categories, details.
     Tui(tui::Args),
+    /// Print a completion script for a shell (bash, zsh, fish, powershell, elvish).
+    Completions(shell::CompletionsArgs),
+    /// Write the man pages (weigh.1 to stdout, or every page into DIR).
+    Man(shell::ManArgs),
 }
 
 /// Checks a `--limit` at parse time, so a mistyped one is a usage error.
@@ -85,7 +94,7 @@ where
     let mut args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     if let Some(first) = args.get(1).and_then(|a| a.to_str())
         && !first.starts_with('-')
-        && !matches!(first, "inspect" | "check" | "compare" | "tui" | "help")
+        && !matches!(first, "inspect" | "check" | "compare" | "tui" | "completions" | "man" | "help")
     {
         use std::io::IsTerminal;
         let sub = if std::io::stdout().is_terminal() { "tui" } else { "inspect" };
@@ -171,11 +180,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             l
         },
+        color: cli.color,
     };
     match cli.command {
         Command::Inspect(args) => inspect::run(args, &g),
         Command::Check(args) => check::run(args, &g),
         Command::Compare(args) => compare::run(args, &g),
         Command::Tui(args) => tui::run(args, &g),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man(args) => shell::man(args),
     }
 }
