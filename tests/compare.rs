@@ -139,73 +139,6 @@ fn html_is_one_self_contained_file() {
     assert!(html.contains("id=\"weigh-data\"") && html.contains("id=\"treemap\""));
 }
 
-/// The charts really draw: the page is rendered in headless Chromium and the DOM after its
-/// script ran holds the bars and the treemap. Needs Debian's `chromium` (scripts/test.sh
-/// installs it).
-#[test]
-#[ignore = "needs chromium: run scripts/test.sh"]
-fn html_charts_draw_in_a_real_browser() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("report.html");
-    compare(&["--format", "html", "--output", file.to_str().unwrap(), SINGLE, MULTI]);
-    let profile = dir.path().join("profile");
-    let out = std::process::Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("file://{}", file.display()))
-        .output()
-        .expect("chromium (Debian's chromium package)");
-    let dom = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        dom.contains("data-drawn=\"yes\""),
-        "the script did not finish: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let section = |id: &str| {
-        let start = dom.find(&format!("id=\"{id}\"")).unwrap();
-        let end = dom[start..].find("</svg>").unwrap() + start;
-        dom[start..end].to_string()
-    };
-    let bars = section("bars");
-    assert!(bars.matches("<rect").count() >= 8, "{bars}");
-    for c in ["toolchain", "dev-dependencies", "runtime"] {
-        assert!(bars.contains(&format!("data-category=\"{c}\"")), "{c}");
-    }
-    let treemap = section("treemap");
-    assert!(treemap.matches("<rect").count() >= 20, "{}", treemap.len());
-    assert!(treemap.contains("data-category=\"toolchain\""));
-    // And a screenshot is not blank: the PNG of a drawn page is far larger than a blank one.
-    let png = dir.path().join("shot.png");
-    let status = std::process::Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            "--hide-scrollbars",
-            "--window-size=1200,1600",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("--screenshot={}", png.display()))
-        .arg(format!("file://{}", file.display()))
-        .output()
-        .unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
-    let size = std::fs::metadata(&png).unwrap().len();
-    assert!(size > 40_000, "screenshot of {size} bytes looks blank");
-}
-
 #[test]
 fn an_image_compared_with_itself_has_no_changes() {
     let v = json(&[MULTI, MULTI]);
@@ -230,4 +163,30 @@ fn compare_errors_are_one_line_exit_2() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
     }
+}
+
+#[test]
+fn color_follows_the_flag_and_no_color() {
+    let run = |args: &[&str], no_color: bool| {
+        let mut cmd = Command::cargo_bin("weigh").unwrap();
+        cmd.args(["-q"]).args(args).args(["compare", SINGLE, MULTI]);
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        } else {
+            cmd.env_remove("NO_COLOR");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap().contains('\u{1b}')
+    };
+    assert!(run(&["--color", "always"], true), "always colours, even with NO_COLOR and a pipe");
+    assert!(!run(&["--color", "never"], false));
+    assert!(!run(&[], false), "auto: not on a pipe");
+    assert!(!run(&["--color", "auto"], true));
+    let out = Command::cargo_bin("weigh")
+        .unwrap()
+        .args(["--color", "sometimes", "compare", SINGLE, MULTI])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::ValueEnum;
 
 use super::options::{AttributionArgs, Globals, analyze, parse_platform};
@@ -12,6 +13,10 @@ use crate::source::Platform;
 pub enum Format {
     Text,
     Json,
+    /// A pull-request comment or step summary: the summary first, details folded.
+    Markdown,
+    /// One self-contained page: the treemap by category, layers, tables, findings.
+    Html,
 }
 
 #[derive(clap::Args, Debug)]
@@ -25,6 +30,13 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// The most bytes a Markdown report may take; whole sections are left out (and named) to
+    /// fit. The default suits a GitHub comment (65,536 characters at most).
+    #[arg(long, value_name = "N", default_value_t = report::markdown_inspect::DEFAULT_MAX_BYTES)]
+    pub max_bytes: usize,
     /// Length of the largest-directories, largest-files, waste and duplicates lists.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
@@ -78,6 +90,7 @@ fn layers_only(args: &Args, g: &Globals) -> anyhow::Result<String> {
             let doc = serde_json::json!({"image": image.id, "layers": lines});
             serde_json::to_string_pretty(&doc)? + "\n"
         }
+        Format::Markdown | Format::Html => anyhow::bail!("--layers-only writes text or JSON"),
         Format::Text => {
             let mut t = format!("{}\n\n  #  COMPRESSED  STAGE         COMMAND\n", image.id.reference);
             for l in &lines {
@@ -103,14 +116,27 @@ fn layers_only(args: &Args, g: &Globals) -> anyhow::Result<String> {
 pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     if args.layers_only {
         let text = layers_only(&args, g)?;
-        super::write_stdout(|w| w.write_all(text.as_bytes()))?;
+        match &args.output {
+            Some(file) => std::fs::write(file, text).with_context(|| file.display().to_string())?,
+            None => super::write_stdout(|w| w.write_all(text.as_bytes()))?,
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let opts = args.attribution.options(args.platform.clone(), g)?;
     let analysis = analyze(&args.image, &opts, g.quiet)?;
-    super::write_stdout(|out| match args.format {
-        Format::Text => out.write_all(report::text::inspect(&analysis, args.top).as_bytes()),
-        Format::Json => report::json::write(&analysis, args.top, out),
-    })?;
+    let text = match args.format {
+        Format::Text => report::text::inspect(&analysis, args.top),
+        Format::Json => {
+            let mut v = Vec::new();
+            report::json::write(&analysis, args.top, &mut v).context("writing the report")?;
+            String::from_utf8(v).context("the JSON report")?
+        }
+        Format::Markdown => report::markdown_inspect::inspect(&analysis, args.top, args.max_bytes),
+        Format::Html => report::html::inspect(&analysis, args.top),
+    };
+    match &args.output {
+        Some(file) => std::fs::write(file, text).with_context(|| file.display().to_string())?,
+        None => super::write_stdout(|w| w.write_all(text.as_bytes()))?,
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -142,8 +142,14 @@ pub fn verdict(v: &crate::budget::Verdict) -> String {
     #[derive(Serialize)]
     struct Doc<'a> {
         image: &'a str,
+        size: u64,
+        compressed: Option<u64>,
         #[serde(skip_serializing_if = "Option::is_none")]
         baseline: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        baseline_size: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        growth: Option<i128>,
         budget: &'a str,
         dive_ci: bool,
         pass: bool,
@@ -192,7 +198,11 @@ pub fn verdict(v: &crate::budget::Verdict) -> String {
         .collect();
     let doc = Doc {
         image: &v.image,
+        size: v.size,
+        compressed: v.compressed,
         baseline: v.baseline.as_deref(),
+        baseline_size: v.baseline_size,
+        growth: v.baseline_size.map(|b| v.size as i128 - b as i128),
         budget: &v.budget,
         dive_ci: v.dive_ci,
         pass: v.pass,

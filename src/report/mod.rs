@@ -8,6 +8,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod markdown_inspect;
 pub mod sarif;
 pub mod table;
 pub mod text;
