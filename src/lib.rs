@@ -6,6 +6,7 @@ pub mod budget;
 pub mod classify;
 pub mod cli;
 pub mod compare;
+pub mod config;
 pub mod findings;
 pub mod index;
 pub mod limits;

@@ -95,7 +95,9 @@ pub fn analyze(reference: &str, opts: &Options, progress: &dyn Progress) -> Resu
     let index_opts =
         IndexOptions { cache: opts.cache_dir.clone(), limits: opts.limits, ..IndexOptions::default() };
     let index = Index::build(&image, index_opts, progress);
+    let index = index.map_err(source(reference)).inspect_err(|_| progress.finished())?;
+    progress.phase("classifying");
+    let analysis = Analysis::new(&image, index, history, attribution, &opts.rules);
     progress.finished();
-    let index = index.map_err(source(reference))?;
-    Ok(Analysis::new(&image, index, history, attribution, &opts.rules))
+    Ok(analysis)
 }

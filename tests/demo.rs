@@ -113,3 +113,30 @@ fn a_dockerfile_that_does_not_match_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.contains("does not match") && stderr.lines().count() == 1, "{stderr}");
 }
+
+/// What a spinner shows: each phase once, in order, and the end once, after classifying.
+#[test]
+fn progress_hears_every_phase_in_order() {
+    use std::sync::Mutex;
+    #[derive(Default)]
+    struct Heard(Mutex<Vec<String>>);
+    impl weigh::index::Progress for Heard {
+        fn phase(&self, name: &'static str) {
+            self.0.lock().unwrap().push(name.to_string());
+        }
+        fn finished(&self) {
+            self.0.lock().unwrap().push("finished".into());
+        }
+    }
+    let heard = Heard::default();
+    weigh::analyze("fixtures/demo/node-multi.oci.tar", &weigh::Options::default(), &heard).unwrap();
+    let got = heard.0.into_inner().unwrap();
+    let want = ["reading layers", "merging layers", "classifying", "finished"];
+    // Hashing comes between merging and classifying when a layer's hashes were deferred.
+    let got: Vec<&str> =
+        got.iter().map(String::as_str).filter(|p| *p != "hashing possible duplicates").collect();
+    assert_eq!(got, want);
+    let heard = Heard::default();
+    assert!(weigh::analyze("fixtures/demo/missing.oci.tar", &weigh::Options::default(), &heard).is_err());
+    assert!(heard.0.into_inner().unwrap().iter().filter(|p| *p == "finished").count() <= 1);
+}

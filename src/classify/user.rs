@@ -11,7 +11,7 @@
 //! "nodejs" = "runtime"
 //! ```
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use indexmap::IndexMap;
@@ -113,12 +113,15 @@ impl Rules {
         Ok(rules)
     }
 
-    /// Reads `path`, or `weigh.toml` in the current directory when `path` is None and that
-    /// file exists.
+    /// Reads `path`, or when it is None the nearest `weigh.toml` (the current directory, then
+    /// its parents up to the repository root), if there is one.
     pub fn load(path: Option<&Path>) -> Result<Rules, ConfigError> {
         let (file, required) = match path {
             Some(p) => (p.to_path_buf(), true),
-            None => (PathBuf::from("weigh.toml"), false),
+            None => match crate::config::find("weigh.toml") {
+                Some(found) => (found, false),
+                None => return Ok(Rules::default()),
+            },
         };
         let name = file.display().to_string();
         match std::fs::read_to_string(&file) {

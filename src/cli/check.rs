@@ -28,8 +28,8 @@ pub struct Args {
     /// Image: docker-archive:FILE[:NAME:TAG], oci:DIR[:TAG], oci-archive:FILE[:TAG],
     /// docker://REF, docker-daemon:REF, or a path.
     pub image: String,
-    /// Budget file (its [budget] table); default: weigh.toml in the current directory, else
-    /// dive's .dive-ci there.
+    /// Budget file (its [budget] table); default: the nearest weigh.toml with a [budget],
+    /// looked for from the current directory up to the repository root, else dive's .dive-ci.
     #[arg(long, value_name = "FILE")]
     pub budget: Option<PathBuf>,
     /// Image to measure growth against (overrides `baseline` in the budget).
@@ -71,18 +71,16 @@ fn load_budget(path: Option<&Path>) -> anyhow::Result<Budget> {
         }
         return Budget::parse(&text, &name)?.ok_or_else(|| anyhow::anyhow!("{name}: no [budget] table"));
     }
-    let toml = Path::new("weigh.toml");
-    if toml.exists()
-        && let Some(b) = Budget::parse(&read(toml)?, "weigh.toml")?
+    if let Some(toml) = crate::config::find("weigh.toml")
+        && let Some(b) = Budget::parse(&read(&toml)?, &toml.display().to_string())?
     {
         return Ok(b);
     }
-    let dive = Path::new(".dive-ci");
-    if dive.exists() {
-        return Ok(Budget::parse_dive_ci(&read(dive)?, ".dive-ci")?);
+    if let Some(dive) = crate::config::find(".dive-ci") {
+        return Ok(Budget::parse_dive_ci(&read(&dive)?, &dive.display().to_string())?);
     }
     anyhow::bail!(
-        "no budget: no [budget] in weigh.toml and no .dive-ci here (give --budget FILE, or write one with --init)"
+        "no budget: no [budget] in a weigh.toml and no .dive-ci here or up to the repository root (give --budget FILE, or write one with --init)"
     )
 }
 

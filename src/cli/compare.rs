@@ -46,7 +46,8 @@ pub struct Args {
     pub leaks: Vec<String>,
     #[arg(long, value_parser = parse_platform)]
     pub platform: Option<Platform>,
-    /// Config file with classification rules (default: ./weigh.toml when present).
+    /// Config file with classification rules; default: the nearest weigh.toml, from the
+    /// current directory up to the repository root.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -70,7 +71,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     let leaks: Vec<Category> = args.leaks.iter().filter_map(|l| Category::parse(l)).collect();
     let c = compare(&before, &after, &leaks);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = g.colored(to_terminal);
     let out = match args.format {
         Format::Text => text::compare(&c, color),
         Format::Json => json::compare(&c),

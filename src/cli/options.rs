@@ -18,6 +18,28 @@ pub struct Globals {
     pub registry: RegistryOptions,
     pub cache_dir: Option<PathBuf>,
     pub limits: crate::limits::Limits,
+    pub color: ColorWhen,
+}
+
+/// `--color`: when terminal reports are coloured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set to anything.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl Globals {
+    /// Whether a report going to a terminal (or not) is coloured.
+    pub fn colored(&self, to_terminal: bool) -> bool {
+        match self.color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
 }
 
 /// How layers are attributed to Dockerfile steps and stages, and how files are classified.
@@ -32,8 +54,8 @@ pub struct AttributionArgs {
     /// The base image: its layers (a diff_id prefix of this image's) are the base.
     #[arg(long, value_name = "IMAGE")]
     pub base: Option<String>,
-    /// Config file with classification rules; default: weigh.toml in the current directory
-    /// when there is one.
+    /// Config file with classification rules; default: the nearest weigh.toml, from the
+    /// current directory up to the repository root.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }

@@ -113,7 +113,9 @@ pub trait Progress: Sync {
         None
     }
     fn done(&self, _layer: usize) {}
-    /// Every layer has been read (or reading failed).
+    /// The work moves on to the phase named (reading, merging, hashing, classifying).
+    fn phase(&self, _name: &'static str) {}
+    /// The analysis is over (or failed): nothing more will be reported.
     fn finished(&self) {}
 }
 
@@ -213,6 +215,7 @@ impl Index {
     /// dropped as soon as it is merged.
     pub fn build(image: &Image, opts: IndexOptions, progress: &dyn Progress) -> Result<Index, SourceError> {
         progress.layers(image.layers.len());
+        progress.phase("reading layers");
         let n = image.layers.len();
         let most = opts.limits.layers.min(NO_LAYER as u64 - 1);
         if n as u64 > most {
@@ -254,9 +257,14 @@ impl Index {
             drop(tx);
             let mut merger = Merger::new(n, &kept);
             let mut waiting: BTreeMap<usize, RawLayer> = BTreeMap::new();
+            let mut received = 0;
             for (i, raw) in rx {
                 let raw = raw.inspect_err(|_| failed.store(true, Ordering::Relaxed))?;
                 waiting.insert(i, raw);
+                received += 1;
+                if received == n {
+                    progress.phase("merging layers");
+                }
                 while let Some(raw) = waiting.remove(&merger.ix.layers.len()) {
                     let layer = merger.ix.layers.len() as u16;
                     merger.merge_layer(layer, raw);
@@ -271,7 +279,7 @@ impl Index {
                     "the layers declare more than {MAX_IMAGE_BYTES} bytes of files, more than any real image"
                 )));
             }
-            ix.hash_deferred(image)?;
+            ix.hash_deferred(image, progress)?;
             Ok(ix)
         })
     }
@@ -279,10 +287,11 @@ impl Index {
     /// Hashes the files of plain layers that might be duplicates: visible files whose size
     /// another visible file shares. Their bodies were skipped while indexing; a file with a
     /// size of its own cannot have a twin, so most bytes are never read twice.
-    fn hash_deferred(&mut self, image: &Image) -> Result<(), SourceError> {
+    fn hash_deferred(&mut self, image: &Image, progress: &dyn Progress) -> Result<(), SourceError> {
         if !self.layers.iter().any(|l| l.hashes_deferred) {
             return Ok(());
         }
+        progress.phase("hashing possible duplicates");
         let mut sizes: HashMap<u64, u32> = HashMap::new();
         let mut owners = Vec::new();
         for &c in &self.current {
