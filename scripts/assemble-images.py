@@ -8,8 +8,8 @@ Debian packages, an RPM image whose database Debian's rpm wrote, and a Go servic
 writes OUT_DIR/layers/NN.tar (one tar per layer, in order), OUT_DIR/image.json (each layer's
 history command, and the config: Cmd, Entrypoint, Env, User, WorkingDir) and, where an
 independent reading exists, OUT_DIR/reference/* (rpm -qa, go version -m). WORK_DIR keeps what
-is slow to get (npm installs, downloaded .debs, the Go build) between runs. scripts/real-images.sh
-commits the layers with buildah, so the images are real ones.
+is slow to get (npm installs, downloaded .debs, the Go build) from one image to the next of a
+run. scripts/real-images.sh commits the layers with buildah, so the images are real ones.
 
 What is real and what is written: the apk database is written in apk's exact record format
 for the files the layers hold; musl's loader is Debian's real musl; the node_modules are npm's
@@ -443,9 +443,9 @@ def debs(work):
     return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".deb"))
 
 
-def distroless(work):
-    """As gcr.io/distroless/nodejs has it: Debian packages unpacked, their control files in
-    /var/lib/dpkg/status.d, no dpkg; node in /nodejs."""
+def distroless_base(work):
+    """distroless's base layer: Debian packages unpacked, their control files in
+    /var/lib/dpkg/status.d, no dpkg, a nonroot user."""
     base = Layer()
     for deb in debs(work):
         name = subprocess.run(["dpkg-deb", "-f", deb, "Package"], check=True, capture_output=True, text=True).stdout.strip()
@@ -466,11 +466,34 @@ def distroless(work):
             for m in t:
                 if m.name.lstrip("./") == "md5sums":
                     base.file(f"var/lib/dpkg/status.d/{name}.md5sums", t.extractfile(m).read())
+    # ca-certificates' postinst (update-ca-certificates) makes the bundle; distroless builds
+    # it from the package's certificates the same way.
+    certs = []
+    for dirpath, dirs, files in os.walk(os.path.join(work, "x", "ca-certificates", "usr/share/ca-certificates")):
+        certs += [os.path.join(dirpath, f) for f in files if f.endswith(".crt")]
+    base.file("etc/ssl/certs/ca-certificates.crt", b"".join(open(c, "rb").read() for c in sorted(certs)))
     # tzdata's postinst (which distroless does not run) makes this link.
     base.link("etc/localtime", "/usr/share/zoneinfo/Etc/UTC")
     base.file("etc/passwd", b"root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n")
     base.file("etc/group", b"root:x:0:\nnonroot:x:65532:\n")
     base.dir("home/nonroot", uid=65532, gid=65532)
+    return base
+
+
+DISTROLESS_ENV = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                  "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"]
+
+
+def distroless_cc(work):
+    """As gcr.io/distroless/cc-debian12:nonroot: the C and C++ runtime, CA certificates, time
+    zones, nothing else; the base weigh's own image runs on."""
+    cfg = {"Env": DISTROLESS_ENV, "User": "65532", "WorkingDir": "/home/nonroot"}
+    return [(distroless_base(work), "bazel build //base:cc_nonroot_debian12 (distroless cc)")], cfg
+
+
+def distroless(work):
+    """As gcr.io/distroless/nodejs has it: the base layer, and node in /nodejs."""
+    base = distroless_base(work)
     node = Layer()
     path, prefix = host_node()
     node.file("nodejs/bin/node", open(path, "rb").read(), 0o755)
@@ -482,8 +505,7 @@ def distroless(work):
         (deps, "COPY /app/node_modules ./node_modules # buildkit"),
         (app, "COPY /app/dist ./dist # buildkit"),
     ]
-    cfg = {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"],
-           "Entrypoint": ["/nodejs/bin/node"], "Cmd": ["dist/server.js"], "WorkingDir": "/app", "User": "65532"}
+    cfg = {"Env": DISTROLESS_ENV, "Entrypoint": ["/nodejs/bin/node"], "Cmd": ["dist/server.js"], "WorkingDir": "/app", "User": "65532"}
     return layers, cfg
 
 
@@ -634,6 +656,8 @@ def main():
     os.makedirs(work, exist_ok=True)
     if name.startswith("alpine-"):
         layers, cfg = alpine(name, work)
+    elif name == "distroless-cc":
+        layers, cfg = distroless_cc(work)
     elif name == "distroless-node":
         layers, cfg = distroless(work)
     elif name == "rpm-node":

@@ -182,7 +182,11 @@ impl RuleResult {
 #[derive(Debug, Clone)]
 pub struct Verdict {
     pub image: String,
+    /// The image's uncompressed content and compressed layers, whatever the rules are.
+    pub size: u64,
+    pub compressed: Option<u64>,
     pub baseline: Option<String>,
+    pub baseline_size: Option<u64>,
     pub budget: String,
     pub dive_ci: bool,
     pub pass: bool,
@@ -212,7 +216,10 @@ pub fn evaluate(budget: &Budget, a: &Analysis, baseline: Option<&Analysis>) -> V
     let failed = results.iter().filter(|r| !r.pass()).count();
     Verdict {
         image: a.image.id.reference.clone(),
+        size: a.totals.content_bytes,
+        compressed: a.totals.compressed_bytes,
         baseline: baseline.map(|b| b.image.id.reference.clone()),
+        baseline_size: baseline.map(|b| b.totals.content_bytes),
         budget: budget.source.clone(),
         dive_ci: budget.dive_ci,
         pass: failed == 0,

@@ -48,6 +48,10 @@ pub fn walk(
         node_modules: reasons.id("in node_modules, not in any lockfile"),
         site_packages: reasons.id("in site-packages, not listed by any distribution"),
     };
+    // Unowned by any package and matched by no other rule: the program the image runs.
+    let entry = super::native::entry_program(ix, facts);
+    let entry_reason =
+        entry.map(|n| reasons.id(format!("the program the image runs ({})", ix.paths.path(n))));
     let runtime = Runtime::new(reasons.id("the virtualenv's interpreter"), reasons.id("in a virtualenv"));
     let places =
         Places::new(facts, reasons.id("node-gyp build tree: objects and makefiles of a native addon build"));
@@ -110,6 +114,7 @@ pub fn walk(
                 .or(p.zone.map(|z| (z.category, z.reason)))
                 .or_else(|| runtime_file(&runtime, &p, parent, name, &dir_paths, reasons))
                 .or_else(|| app.and_then(|a| a.decide(p.app, name, reasons)))
+                .or_else(|| (entry == Some(node)).then(|| (Category::App, entry_reason.unwrap_or_default())))
                 .or_else(|| fallback.dependencies(p.area))
                 .unwrap_or_else(|| {
                     let top = if parent == ROOT { node } else { p.top };

@@ -88,6 +88,15 @@ fn command(ix: &Index, word: &str, path_env: &[String], workdir: &str) -> Option
     path_env.iter().find_map(|d| follow(ix, &format!("{d}/{word}")).filter(|&n| ix.is_file(n)))
 }
 
+/// The program the image runs (the first word of ENTRYPOINT, else of CMD), when it is an ELF
+/// executable: a service built into the image (`ENTRYPOINT ["weigh"]`, a Go server) is the
+/// app even where it lives in a system directory.
+pub fn entry_program(ix: &Index, facts: &Facts) -> Option<NodeId> {
+    let first = facts.argv.first()?.split_whitespace().next()?;
+    let workdir = facts.working_dir.as_deref().unwrap_or("/");
+    command(ix, first, &path_env(facts), workdir).filter(|&n| ix.elf(n).is_some())
+}
+
 /// The image's `PATH`, or the default one.
 fn path_env(facts: &Facts) -> Vec<String> {
     let p = facts

@@ -2,6 +2,8 @@
 //! compressed any way, written as OCI layouts, oci-archives or docker-save archives.
 #![allow(dead_code)]
 
+pub mod engine;
+
 use std::io::Write;
 use std::path::Path;
 
@@ -263,7 +265,7 @@ pub fn build(img: &Img) -> Built {
     Built { blobs, config_digest, config, manifest_digest, manifest, layers }
 }
 
-fn blob_path(digest: &str) -> String {
+pub fn blob_path(digest: &str) -> String {
     format!("blobs/{}", digest.replacen(':', "/", 1))
 }
 
