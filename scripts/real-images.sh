@@ -51,11 +51,14 @@ IMAGE_RECIPE=3
 # name app dockerfile builder exports (besides docker.tar and oci). The zstd layout and the
 # oci-archive are made of the small images only: every format is still read for both apps
 # and both builders, and the large images' third copy would cost 2 GB of disk.
+# Each lane builds its images in this order. buildah's single-stage node image (the longest
+# build) comes last and BuildKit's first, so the two largest builds (each holding gigabytes
+# of builder storage) do not overlap.
 IMAGES=(
-	"node-single-buildah node-app Dockerfile.single buildah -"
 	"node-multi-buildah node-app Dockerfile.multi buildah oci-archive"
-	"py-single-buildah python-app Dockerfile.single buildah -"
 	"py-multi-buildah python-app Dockerfile.multi buildah oci-archive,zstd"
+	"py-single-buildah python-app Dockerfile.single buildah -"
+	"node-single-buildah node-app Dockerfile.single buildah -"
 	"node-single-buildkit node-app Dockerfile.single buildkit -"
 	"node-multi-buildkit node-app Dockerfile.multi buildkit zstd,docker-save"
 	"node-leaky-buildkit node-app Dockerfile.leaky buildkit -"
@@ -63,12 +66,14 @@ IMAGES=(
 	"py-multi-buildkit python-app Dockerfile.multi buildkit zstd,oci-archive"
 	# Bases no builder here can pull, assembled layer by layer (scripts/assemble-images.py)
 	# and committed with buildah: an Alpine-format node base with and without a toolchain,
-	# a distroless node image, an RPM image, a Go service.
+	# a distroless node image, an RPM image, a Go service; distroless's cc base, which weigh's
+	# own image (the Dockerfile at the root) runs on.
 	"alpine-single sharp-app - assembled -"
 	"alpine-multi sharp-app - assembled zstd"
 	"alpine-glibc sharp-app - assembled -"
 	"alpine-secret sharp-app - assembled -"
 	"distroless-node sharp-app - assembled -"
+	"distroless-cc - - assembled -"
 	"rpm-node - - assembled -"
 	"go-service go-app - assembled -"
 )
@@ -313,6 +318,7 @@ check_image() {
 	node-*) expect '^app/node_modules/better-sqlite3/build/Release/better_sqlite3\.node$'
 		expect '^app/dist/server\.js$' ;;
 	alpine-*) expect '^lib/apk/db/installed$' ; expect '^lib/ld-musl-x86_64\.so\.1$' ; expect '^usr/local/bin/node$' ;;
+	distroless-cc) expect '^var/lib/dpkg/status\.d/libc6$' ; expect '^etc/ssl/certs/ca-certificates\.crt$' ; expect_not '^nodejs/' ;;
 	distroless-*) expect '^var/lib/dpkg/status\.d/libc6$' ; expect '^nodejs/bin/node$' ; expect_not '^var/lib/dpkg/status$' ;;
 	rpm-*) expect '^var/lib/rpm/rpmdb\.sqlite$' ; expect '^usr/bin/node$' ;;
 	go-*) expect '^app/server$' ;;
@@ -474,7 +480,7 @@ lane_assembled() {
 		mkdir -p "$dir.tmp"
 		asm=$WORK/asm-$name
 		log "assembled: assembling $name"
-		python3 "$REPO/scripts/assemble-images.py" "$name" "$asm" "$CACHE/assemble-work"
+		python3 "$REPO/scripts/assemble-images.py" "$name" "$asm" "$WORK/assemble-work"
 		prev=scratch
 		n=$(find "$asm/layers" -name '*.tar' | wc -l)
 		for i in $(seq 0 $((n - 1))); do
@@ -524,7 +530,10 @@ PY
 		publish "$dir"
 		log "assembled: $name done in $((SECONDS - t0)) s"
 	done
+	# The npm installs, .debs and Go build the images shared: gone with the lane, as they
+	# are only needed again when an assembled image is rebuilt.
 	safe_rm "$WORK/assembled"
+	safe_rm "$WORK/assemble-work"
 }
 
 # ---------------------------------------------------------------- main
@@ -603,7 +612,7 @@ if [ $((todo + build_bases_too)) -gt 0 ]; then
 	[ "$free" -ge $((need_gb * 1000000000)) ] ||
 		die "building $((todo + build_bases_too)) images needs ${need_gb} GB free in $CACHE, and only $(gb "$free") is"
 	# What a killed run left (this run holds the lock, so no other is using it).
-	for d in "$CACHE"/work.*; do safe_rm "$d"; done
+	for d in "$CACHE"/work.* "$CACHE/assemble-work"; do safe_rm "$d"; done
 	WORK=$CACHE/work.$$
 	mkdir -p "$WORK/tmp"
 	# containers/image stages whole layers in TMPDIR (default /var/tmp): keep them with the rest.

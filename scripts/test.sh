@@ -34,7 +34,8 @@ finish() {
 	if [ ${#REPORT[@]} -gt 0 ]; then
 		printf '\n== phases (wall time, peak disk use above the start of the run)\n' >&2
 		printf '%s\n' "${REPORT[@]}" >&2
-		printf '  %-34s %6s s  peak %s\n' total "$((SECONDS - T0))" "$(gb "$(($(cat "$PEAK.total" 2>/dev/null || echo "$DISK0") - DISK0))")" >&2
+		printf '  %-34s %6s s  peak %s (at %s)\n' total "$((SECONDS - T0))" \
+			"$(gb "$(($(cat "$PEAK.total" 2>/dev/null || echo "$DISK0") - DISK0))")" "$(cat "$PEAK.total.at" 2>/dev/null || echo start)" >&2
 	fi
 	rm -rf "$RUN"
 	exit "$rc"
@@ -69,7 +70,7 @@ echo "$DISK0" >"$PEAK.total"
 		u=$(disk_used "$TARGET") || continue
 		for f in "$PEAK" "$PEAK.total"; do
 			p=$(cat "$f" 2>/dev/null || echo 0)
-			[ "$u" -le "${p:-0}" ] || { echo "$u" >"$f.tmp" && mv "$f.tmp" "$f"; }
+			[ "$u" -le "${p:-0}" ] || { echo "$u" >"$f.tmp" && mv "$f.tmp" "$f" && date +%T >"$f.at"; }
 		done
 	done
 ) &
@@ -129,5 +130,5 @@ export WEIGH_REAL_IMAGES
 # The end-to-end tier, and the tests that need the tools installed above (xmllint, chromium,
 # tmux, docker-registry, dockerd): the remote tests start and stop their own registry and
 # engine.
-phase "end-to-end tier" cargo test --quiet --test real_images --test bases --test compare --test remote --test check \
+phase "end-to-end tier" cargo test --quiet --test real_images --test bases --test compare --test remote --test check --test shell --test html --test markdown --test own_image \
 	-- --include-ignored
