@@ -153,8 +153,7 @@ impl Serialize for Detail {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StageTotal {
-    /// The stage name, `base image`, or `unattributed` for build layers when no Dockerfile
-    /// named the stages.
+    /// The stage name, `base image`, or `unknown stage` for build layers nothing attributes.
     pub stage: String,
     pub bytes: u64,
     pub files: u64,
@@ -169,13 +168,16 @@ pub struct CategoryTotal {
     pub files: u64,
 }
 
+/// The stage of a build layer nothing attributes.
+pub const UNKNOWN_STAGE: &str = "unknown stage";
+
 impl LayerInfo {
-    /// The stage a layer's files are attributed to, as the stage tables show it.
+    /// The stage a layer's files are attributed to, as every table shows it.
     pub fn stage_label(&self) -> &str {
         match (&self.attribution.stage, self.attribution.base_image) {
             (_, true) => "base image",
             (Some(s), false) => s,
-            (None, false) => "unattributed",
+            (None, false) => UNKNOWN_STAGE,
         }
     }
 }
@@ -317,6 +319,32 @@ impl Analysis {
 
     pub fn category(&self, c: Category) -> Tally {
         self.classes.total(c)
+    }
+
+    /// Adds the notes on where the layers' stages came from: `found` (a Dockerfile found
+    /// and matched, or not), then what the history alone could say.
+    pub fn note_stages(&mut self, found: Vec<String>) {
+        use crate::attribute::StageFrom;
+        let mut notes = found;
+        let build: Vec<&LayerInfo> = self.layers.iter().filter(|l| !l.attribution.base_image).collect();
+        if build.iter().any(|l| l.attribution.stage_from == Some(StageFrom::History)) {
+            notes.push(
+                "stages from the history alone (no Dockerfile: give --dockerfile or --context DIR): the layers \
+                 above the base are one build's, its final stage"
+                    .into(),
+            );
+        }
+        let unknown: Vec<String> =
+            build.iter().filter(|l| l.attribution.stage.is_none()).map(|l| l.index.to_string()).collect();
+        if !unknown.is_empty() {
+            notes.push(format!(
+                "{UNKNOWN_STAGE} for layer{} {}: no Dockerfile was given and the history does not say what made {}",
+                if unknown.len() == 1 { "" } else { "s" },
+                unknown.join(", "),
+                if unknown.len() == 1 { "it" } else { "them" }
+            ));
+        }
+        self.classes.notes.extend(notes);
     }
 
     /// Visible non-directory nodes with the bytes they carry.

@@ -22,6 +22,9 @@ pub struct Options {
     /// The Dockerfile the image was built from, with the stage it was built as (`--target`;
     /// `None` for the last stage).
     pub dockerfile: Option<(Dockerfile, Option<String>)>,
+    /// A Dockerfile found rather than given (`--context`, or the current directory's): its
+    /// stages are used only when the image's history matches it.
+    pub found_dockerfile: Option<FoundDockerfile>,
     /// An image whose layers are this one's base.
     pub base: Option<String>,
     /// The user's classification rules.
@@ -37,6 +40,17 @@ impl Options {
     fn open(&self) -> OpenOptions {
         OpenOptions { platform: self.platform.clone(), registry: self.registry.clone(), limits: self.limits }
     }
+}
+
+/// See [`Options::found_dockerfile`].
+pub struct FoundDockerfile {
+    /// As the notes name it (`./Dockerfile`).
+    pub path: String,
+    pub dockerfile: Dockerfile,
+    pub target: Option<String>,
+    /// Asked for (`--context`): a mismatch is a note. The current directory's is tried
+    /// quietly, as it may be any project's.
+    pub asked: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +76,8 @@ pub struct Layers {
     pub image: Image,
     pub history: Vec<Option<HistoryInfo>>,
     pub attribution: Vec<Attribution>,
+    /// Where the stages came from, for the report's notes.
+    pub notes: Vec<String>,
 }
 
 /// Opens the image and attributes its layers, without reading any of them.
@@ -72,10 +88,31 @@ pub fn layers(reference: &str, opts: &Options) -> Result<Layers, Error> {
         None => None,
     };
     let history = pair_history(&image.config, image.layers.len());
-    let dockerfile = opts.dockerfile.as_ref().map(|(d, t)| (d, t.as_deref()));
-    let attribution = attribute(&history, dockerfile, base_layers)
-        .map_err(|error| Error::Attribute { reference: reference.to_string(), error })?;
-    Ok(Layers { image, history, attribution })
+    let given = opts.dockerfile.as_ref().map(|(d, t)| (d, t.as_deref()));
+    let failed = |error| Error::Attribute { reference: reference.to_string(), error };
+    let mut notes = Vec::new();
+    let attribution = match (given, &opts.found_dockerfile) {
+        (Some(d), _) => attribute(&history, Some(d), base_layers).map_err(failed)?,
+        (None, Some(f)) => match attribute(&history, Some((&f.dockerfile, f.target.as_deref())), base_layers)
+        {
+            Ok(a) if a.iter().any(|a| a.stage.is_some()) => {
+                notes.push(format!("stages from {}: the image's history matches it", f.path));
+                a
+            }
+            other => {
+                if f.asked {
+                    let why = match other {
+                        Err(e) => e.to_string(),
+                        Ok(_) => "none of its steps made a layer of the image".into(),
+                    };
+                    notes.push(format!("{} is not used: {why}", f.path));
+                }
+                attribute(&history, None, base_layers).map_err(failed)?
+            }
+        },
+        (None, None) => attribute(&history, None, base_layers).map_err(failed)?,
+    };
+    Ok(Layers { image, history, attribution, notes })
 }
 
 /// How many layers at the bottom of `image` are `base`'s.
@@ -91,13 +128,14 @@ fn base_prefix(reference: &str, image: &Image, base: &str, opts: &Options) -> Re
 
 /// Reads every layer of the image and analyses it. `progress` hears about each layer.
 pub fn analyze(reference: &str, opts: &Options, progress: &dyn Progress) -> Result<Analysis, Error> {
-    let Layers { image, history, attribution } = layers(reference, opts)?;
+    let Layers { image, history, attribution, notes } = layers(reference, opts)?;
     let index_opts =
         IndexOptions { cache: opts.cache_dir.clone(), limits: opts.limits, ..IndexOptions::default() };
     let index = Index::build(&image, index_opts, progress);
     let index = index.map_err(source(reference)).inspect_err(|_| progress.finished())?;
     progress.phase("classifying");
-    let analysis = Analysis::new(&image, index, history, attribution, &opts.rules);
+    let mut analysis = Analysis::new(&image, index, history, attribution, &opts.rules);
+    analysis.note_stages(notes);
     progress.finished();
     Ok(analysis)
 }

@@ -342,7 +342,7 @@ fn npm_dev_dependencies_runtime_and_app() {
 fn stage_and_category_in_every_file_record() {
     let a = analyze(&npm_image());
     let f = a.files().into_iter().find(|f| f.path == "/app/node_modules/jest/index.js").unwrap();
-    assert_eq!(f.stage, "unattributed");
+    assert_eq!(f.stage, "final", "one build above the base: its final stage");
     assert_eq!(f.instruction.as_deref(), Some("RUN"));
     assert_eq!(f.category, Category::DevDependencies);
     assert_eq!(f.package.as_deref(), Some("npm:jest@29.7.0"));

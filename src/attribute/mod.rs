@@ -77,12 +77,29 @@ pub struct Attribution {
     pub instruction: Option<String>,
     /// The instruction's arguments as the history records them.
     pub args: Option<String>,
-    /// The Dockerfile stage whose output the layer is (for `COPY --from=NAME`, NAME); null
-    /// for base-image layers and when no Dockerfile was given.
+    /// The Dockerfile stage whose output the layer is (for `COPY --from=NAME`, NAME); without
+    /// a Dockerfile, `final` for what the build made; null for base-image layers and layers
+    /// without history.
     pub stage: Option<String>,
     /// Whether the layer came with the `FROM` image.
     pub base_image: bool,
+    /// What says which stage made the layer; null when nothing does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage_from: Option<StageFrom>,
 }
+
+/// The evidence for a layer's stage, most trusted first.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StageFrom {
+    /// The Dockerfile the image was built from (`--dockerfile`, or found beside it).
+    Dockerfile,
+    /// The image's history alone: one build after the base, so one final stage.
+    History,
+}
+
+/// The stage of the layers above the base when only the history says what made them.
+pub const FINAL_STAGE: &str = "final";
 
 fn normalize(s: &str) -> String {
     s.replace("\\\n", " ").split_whitespace().collect::<Vec<_>>().join(" ")
@@ -128,6 +145,7 @@ pub fn attribute(
             args: s.as_ref().map(|s| s.args.clone()),
             stage: None,
             base_image: false,
+            stage_from: None,
         })
         .collect();
     let n = out.len();
@@ -148,6 +166,7 @@ pub fn attribute(
             match layer {
                 Some((i, s)) if step_matches(s, d) => {
                     out[i].stage = Some(stage.clone());
+                    out[i].stage_from = Some(StageFrom::Dockerfile);
                     li = i;
                 }
                 // WORKDIR makes a layer with BuildKit only, and only for a new directory.
@@ -182,9 +201,21 @@ pub fn attribute(
         };
         steps.iter().position(|s| s.as_ref().is_some_and(|s| wanted(s.builder))).unwrap_or(0)
     };
+    if dockerfile.is_none() {
+        // No Dockerfile: what a builder made above the base is one build's, so the final
+        // stage's (a COPY --from is that stage's step too; BuildKit does not record --from).
+        // A layer without history says nothing.
+        for (a, s) in out.iter_mut().zip(&steps).skip(base) {
+            if s.is_some() {
+                a.stage = Some(FINAL_STAGE.to_string());
+                a.stage_from = Some(StageFrom::History);
+            }
+        }
+    }
     for a in out.iter_mut().take(base) {
         a.base_image = true;
         a.stage = None;
+        a.stage_from = None;
     }
     Ok(out)
 }
@@ -259,5 +290,27 @@ mod tests {
         let a = attribute(&h, None, None).unwrap();
         assert_eq!(a.iter().map(|a| a.base_image).collect::<Vec<_>>(), [true, true, false, false]);
         assert_eq!(a[3].instruction.as_deref(), Some("RUN"));
+    }
+
+    #[test]
+    fn without_a_dockerfile_the_build_is_the_final_stage_and_no_history_says_nothing() {
+        let mut h =
+            hist(&["/bin/sh", "debootstrap", "RUN /bin/sh -c npm ci # buildkit", "COPY . . # buildkit"]);
+        h.push(None);
+        let a = attribute(&h, None, None).unwrap();
+        let stages: Vec<Option<&str>> = a.iter().map(|a| a.stage.as_deref()).collect();
+        assert_eq!(stages, [None, None, Some(FINAL_STAGE), Some(FINAL_STAGE), None]);
+        let from: Vec<Option<StageFrom>> = a.iter().map(|a| a.stage_from).collect();
+        assert_eq!(from, [None, None, Some(StageFrom::History), Some(StageFrom::History), None]);
+        // With a Dockerfile the stages are its own, and say so.
+        let df = dockerfile::Dockerfile::parse(DF).unwrap();
+        let h = hist(&[
+            "/bin/sh",
+            "WORKDIR /app",
+            "COPY /app/node_modules ./node_modules # buildkit",
+            "COPY /app/dist ./dist # buildkit",
+        ]);
+        let a = attribute(&h, Some((&df, None)), None).unwrap();
+        assert!(a[1..].iter().all(|a| a.stage_from == Some(StageFrom::Dockerfile)));
     }
 }

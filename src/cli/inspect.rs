@@ -67,7 +67,7 @@ fn layers_only(args: &Args, g: &Globals) -> anyhow::Result<String> {
     let mut opts = args.attribution.options(args.platform.clone(), g)?;
     // The base boundary comes from the history alone here, as it always has for this listing.
     opts.base = None;
-    let crate::pipeline::Layers { image, history, attribution: attributions } =
+    let crate::pipeline::Layers { image, history, attribution: attributions, .. } =
         crate::layers(&args.image, &opts)?;
     let lines: Vec<LayerLine> = image
         .layers
@@ -95,11 +95,11 @@ fn layers_only(args: &Args, g: &Globals) -> anyhow::Result<String> {
             let mut t = format!("{}\n\n  #  COMPRESSED  STAGE         COMMAND\n", image.id.reference);
             for l in &lines {
                 let cmd = l.history.as_ref().and_then(|h| h.created_by.as_deref()).unwrap_or("");
-                let stage = l.attribution.stage.as_deref().unwrap_or(if l.attribution.base_image {
-                    "base image"
-                } else {
-                    "-"
-                });
+                let stage = match (&l.attribution.stage, l.attribution.base_image) {
+                    (_, true) => "base image",
+                    (Some(s), false) => s,
+                    (None, false) => crate::analysis::UNKNOWN_STAGE,
+                };
                 t.push_str(&format!(
                     "{:>3}  {:>10}  {:<12}  {}\n",
                     l.index,

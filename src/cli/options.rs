@@ -48,8 +48,13 @@ pub struct AttributionArgs {
     /// The Dockerfile the image was built from: attributes layers to its stages.
     #[arg(long, value_name = "FILE")]
     pub dockerfile: Option<PathBuf>,
+    /// The build context: its Dockerfile's stages are used when the image's history matches
+    /// them (and a Dockerfile that does not match is reported, not used). Without this or
+    /// --dockerfile, the current directory's Dockerfile is tried the same way.
+    #[arg(long, value_name = "DIR", conflicts_with = "dockerfile")]
+    pub context: Option<PathBuf>,
     /// The stage the image was built as (docker build --target); default: the last.
-    #[arg(long, value_name = "STAGE", requires = "dockerfile")]
+    #[arg(long, value_name = "STAGE")]
     pub target: Option<String>,
     /// The base image: its layers (a diff_id prefix of this image's) are the base.
     #[arg(long, value_name = "IMAGE")]
@@ -61,6 +66,37 @@ pub struct AttributionArgs {
 }
 
 impl AttributionArgs {
+    /// `--context DIR`'s Dockerfile (an error when it has none, or it does not parse), else the
+    /// current directory's when it has one that parses.
+    fn found_dockerfile(&self) -> anyhow::Result<Option<crate::pipeline::FoundDockerfile>> {
+        let (dir, asked) = match &self.context {
+            Some(d) => (d.clone(), true),
+            None => (PathBuf::from("."), false),
+        };
+        let Some(path) = ["Dockerfile", "Containerfile"].iter().map(|n| dir.join(n)).find(|p| p.is_file())
+        else {
+            if asked {
+                anyhow::bail!("{}: no Dockerfile or Containerfile in the context", dir.display());
+            }
+            return Ok(None);
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if asked => return Err(anyhow::Error::new(e).context(path.display().to_string())),
+            Err(_) => return Ok(None),
+        };
+        match Dockerfile::parse(&text) {
+            Ok(dockerfile) => Ok(Some(crate::pipeline::FoundDockerfile {
+                path: path.display().to_string(),
+                dockerfile,
+                target: self.target.clone(),
+                asked,
+            })),
+            Err(e) if asked => anyhow::bail!("{}: {e}", path.display()),
+            Err(_) => Ok(None),
+        }
+    }
+
     /// The validated options: the Dockerfile parsed, the rules read.
     pub fn options(&self, platform: Option<Platform>, g: &Globals) -> anyhow::Result<Options> {
         let rules = Rules::load(self.config.as_deref())?;
@@ -72,9 +108,14 @@ impl AttributionArgs {
             }
             None => None,
         };
+        let found_dockerfile = if dockerfile.is_some() { None } else { self.found_dockerfile()? };
+        if self.target.is_some() && dockerfile.is_none() && found_dockerfile.is_none() {
+            anyhow::bail!("--target names a stage of a Dockerfile: give --dockerfile FILE or --context DIR");
+        }
         Ok(Options {
             platform,
             dockerfile,
+            found_dockerfile,
             base: self.base.clone(),
             rules,
             registry: g.registry.clone(),

@@ -88,11 +88,7 @@ fn sections(a: &Analysis, top: usize) -> Vec<(String, String)> {
     }
     let mut b = String::from("| # | size | compressed | stage | command |\n|--:|--:|--:|---|---|\n");
     for l in &a.layers {
-        let stage = if l.attribution.base_image {
-            "base image".to_string()
-        } else {
-            l.attribution.stage.clone().unwrap_or_else(|| "-".into())
-        };
+        let stage = l.stage_label();
         let cmd = l.history.created_by.as_deref().map(|c| short_command(c, 80)).unwrap_or_default();
         let _ = writeln!(
             b,
@@ -100,7 +96,7 @@ fn sections(a: &Analysis, top: usize) -> Vec<(String, String)> {
             l.index,
             size(l.size),
             opt_size(l.compressed_size),
-            md_cell(&stage),
+            md_cell(stage),
             md_code(&cmd)
         );
     }

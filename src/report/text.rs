@@ -98,11 +98,7 @@ pub fn inspect(a: &Analysis, top: usize) -> String {
             count(l.added.files),
             count(l.modified.files),
             count(l.deleted.files),
-            match (&l.attribution.stage, l.attribution.base_image) {
-                (_, true) => "base image".into(),
-                (Some(s), _) => s.clone(),
-                (None, false) => "-".into(),
-            },
+            l.stage_label().to_string(),
             cmd,
         ]);
     }

@@ -30,11 +30,8 @@ fn layer_bars(a: &Analysis) -> Vec<Bar> {
             if l.size > shown {
                 parts.push(("hidden", l.size - shown));
             }
-            let stage = if l.attribution.base_image {
-                "base".to_string()
-            } else {
-                l.attribution.stage.clone().unwrap_or_default()
-            };
+            let stage =
+                if l.attribution.base_image { "base".to_string() } else { l.stage_label().to_string() };
             let mut label = format!("#{} {}", l.index, stage);
             if label.chars().count() > 20 {
                 label = label.chars().take(19).collect::<String>() + "…";
@@ -143,11 +140,7 @@ pub fn inspect(a: &Analysis, top: usize) -> String {
                 opt_size(l.compressed_size),
                 count(l.added.files),
                 count(l.deleted.files),
-                if l.attribution.base_image {
-                    "base image".into()
-                } else {
-                    l.attribution.stage.clone().unwrap_or_else(|| "-".into())
-                },
+                l.stage_label().to_string(),
                 l.history.created_by.as_deref().map(|c| short_command(c, 120)).unwrap_or_default(),
             ]
         }),
