@@ -17,6 +17,9 @@ pub struct ImageInfo {
     pub working_dir: Option<String>,
     pub entrypoint: Option<Vec<String>>,
     pub cmd: Option<Vec<String>>,
+    /// The build's provenance attestation, when the image carries one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<crate::source::provenance::Provenance>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -284,6 +287,7 @@ impl Analysis {
             working_dir: cfg.and_then(|c| c.working_dir().clone()).filter(|w| !w.is_empty()),
             entrypoint: cfg.and_then(|c| c.entrypoint().clone()),
             cmd: cfg.and_then(|c| c.cmd().clone()),
+            provenance: image.provenance.clone(),
         };
         let facts = Facts {
             working_dir: image_info.working_dir.clone(),

@@ -91,8 +91,11 @@ pub fn layers(reference: &str, opts: &Options) -> Result<Layers, Error> {
     let given = opts.dockerfile.as_ref().map(|(d, t)| (d, t.as_deref()));
     let failed = |error| Error::Attribute { reference: reference.to_string(), error };
     let mut notes = Vec::new();
+    let from_provenance =
+        if given.is_none() { provenance_stages(&image, &history, base_layers, &mut notes) } else { None };
     let attribution = match (given, &opts.found_dockerfile) {
         (Some(d), _) => attribute(&history, Some(d), base_layers).map_err(failed)?,
+        (None, _) if from_provenance.is_some() => from_provenance.unwrap_or_default(),
         (None, Some(f)) => match attribute(&history, Some((&f.dockerfile, f.target.as_deref())), base_layers)
         {
             Ok(a) if a.iter().any(|a| a.stage.is_some()) => {
@@ -113,6 +116,47 @@ pub fn layers(reference: &str, opts: &Options) -> Result<Layers, Error> {
         (None, None) => attribute(&history, None, base_layers).map_err(failed)?,
     };
     Ok(Layers { image, history, attribution, notes })
+}
+
+/// The stages the image's provenance gives: its Dockerfile and target, when it records them
+/// (mode=max) and the history matches them. What it could not give is a note.
+fn provenance_stages(
+    image: &Image,
+    history: &[Option<HistoryInfo>],
+    base_layers: Option<usize>,
+    notes: &mut Vec<String>,
+) -> Option<Vec<Attribution>> {
+    let p = image.provenance.as_ref()?;
+    let what = format!("the build's provenance (SLSA {}, {})", p.version(), short(&p.attestation));
+    let Some(text) = &p.dockerfile else {
+        notes.push(format!(
+            "{what} records no Dockerfile (it was made with mode=min): stages from what else there is"
+        ));
+        return None;
+    };
+    let name = p.dockerfile_name.as_deref().unwrap_or("Dockerfile");
+    let parsed = Dockerfile::parse(text).map_err(|e| e.to_string());
+    let attributed = parsed.and_then(|d| {
+        attribute(history, Some((&d, p.target.as_deref())), base_layers).map_err(|e| e.to_string())
+    });
+    match attributed {
+        Ok(mut a) => {
+            for x in a.iter_mut().filter(|x| x.stage_from.is_some()) {
+                x.stage_from = Some(crate::attribute::StageFrom::Provenance);
+            }
+            let target = p.target.as_deref().map(|t| format!(", target {t}")).unwrap_or_default();
+            notes.push(format!("stages from {what}: its Dockerfile {name}{target}"));
+            Some(a)
+        }
+        Err(e) => {
+            notes.push(format!("{what}: its Dockerfile {name} is not used: {e}"));
+            None
+        }
+    }
+}
+
+fn short(digest: &str) -> &str {
+    &digest[..digest.len().min(19)]
 }
 
 /// How many layers at the bottom of `image` are `base`'s.

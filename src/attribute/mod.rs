@@ -94,6 +94,8 @@ pub struct Attribution {
 pub enum StageFrom {
     /// The Dockerfile the image was built from (`--dockerfile`, or found beside it).
     Dockerfile,
+    /// The Dockerfile and target the build's provenance attestation records.
+    Provenance,
     /// The image's history alone: one build after the base, so one final stage.
     History,
 }

@@ -44,6 +44,19 @@ pub fn inspect(a: &Analysis, top: usize) -> String {
     if let Some(c) = &a.image.created {
         field(&mut o, "created", c.clone());
     }
+    if let Some(p) = &a.image.provenance {
+        let mut what = format!("SLSA {} attestation", p.version());
+        if let Some(n) = &p.dockerfile_name {
+            what.push_str(&format!(", Dockerfile {n}"));
+        }
+        if let Some(t) = &p.target {
+            what.push_str(&format!(", target {t}"));
+        }
+        if p.dockerfile.is_none() {
+            what.push_str(" (mode=min: no Dockerfile text)");
+        }
+        field(&mut o, "provenance", what);
+    }
     let compressed = match t.compressed_bytes {
         Some(c) => format!("{} compressed", size(c)),
         None => format!("compressed n/a: layers stored uncompressed ({} as stored)", size(t.blob_bytes)),

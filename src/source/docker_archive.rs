@@ -257,6 +257,7 @@ pub(super) fn open(
         },
         config,
         layers,
+        provenance: None,
         store,
     })
 }

@@ -7,6 +7,7 @@ mod docker_archive;
 mod layer;
 mod oci;
 pub mod platform;
+pub mod provenance;
 pub mod registry;
 pub mod store;
 
@@ -223,6 +224,9 @@ pub struct Image {
     pub id: Identity,
     pub config: ImageConfiguration,
     pub layers: Vec<LayerSource>,
+    /// The build's provenance attestation, when the image carries one (OCI layouts and
+    /// registries: docker archives hold none).
+    pub provenance: Option<provenance::Provenance>,
     store: Arc<dyn Store>,
 }
 

@@ -145,7 +145,9 @@ pub(super) fn open(
         }
     };
 
-    // Follow nested indexes (a tag pointing at a multi-arch index) down to one manifest.
+    // Follow nested indexes (a tag pointing at a multi-arch index) down to one manifest. The
+    // manifests beside the one chosen may hold its provenance.
+    let mut siblings: Vec<Descriptor> = manifests.to_vec();
     let mut manifest_bytes = None;
     for _ in 0..4 {
         let digest = digest_of(&desc)?;
@@ -159,6 +161,7 @@ pub(super) fn open(
             let (d, platforms) = choose_platform(index.manifests(), opts)?;
             available = platforms;
             desc = d.clone();
+            siblings = index.manifests().to_vec();
         } else {
             manifest_bytes = Some((digest, bytes));
             break;
@@ -169,6 +172,7 @@ pub(super) fn open(
     let manifest = ImageManifest::from_reader(&bytes[..])
         .map_err(|e| SourceError::Malformed(format!("manifest {manifest_digest} is not valid: {e}")))?;
 
+    let provenance = super::provenance::find(store.as_ref(), &siblings, &manifest_digest, opts)?;
     let config_digest = digest_of(manifest.config())?;
     let config_bytes = read_verified(
         store.as_ref(),
@@ -224,6 +228,7 @@ pub(super) fn open(
         },
         config,
         layers,
+        provenance,
         store,
     })
 }
