@@ -77,11 +77,23 @@ IMAGES=(
 	"rpm-node - - assembled -"
 	"go-service go-app - assembled -"
 )
-# Disk an image needs while it is built and exported, in GB (the builder's copy of its
-# layers, the uncompressed archive and the compressed layouts), measured with some margin.
-disk_estimate() { case $1 in node-single-*) echo 3 ;; py-single-*) echo 2 ;; *) echo 1 ;; esac; }
-# The builders' storage besides that: the bases, twice (one copy per builder).
-BUILDER_BASE_GB=2
+# Disk, in tenths of a GB, measured (du, df) on a cold run with a margin: what an image keeps
+# in the cache once exported (its archive and layouts, shared blobs counted once) ...
+disk_kept() {
+	case $1 in
+	node-single-* | py-single-*) echo 14 ;;
+	node-multi-buildkit) echo 6 ;;
+	node-multi-* | node-leaky-* | py-multi-*) echo 4 ;;
+	alpine-single) echo 3 ;;
+	*) echo 2 ;;
+	esac
+}
+# ... what builds hold while they run (builder storage, the archive before its layouts;
+# removed as each image is exported): one lane's single-stage build at a time, beside the
+# other lanes' smaller ones ...
+BUILDING_BIG=30 BUILDING_SMALL=10
+# ... and the bases with their exports.
+BASES_BUILD=10
 
 FORCE=0
 FORCE_BASES=0
@@ -351,7 +363,11 @@ finish_image() {
 	log "$(printf '%-22s %2s layers %6s MB' "$name" "$layers" "$((bytes / 1000000))")"
 }
 
-# The images' final place: DIR.tmp becomes DIR, and older versions of the image go.
+# The images' final place: DIR.tmp becomes DIR, and older versions of the image go. Its
+# blobs that an image published before holds too (every node image's base layer, compressed
+# the same way by the same skopeo) become links to that copy at once, so the cache does not
+# hold them twice while the lanes still build: about a gigabyte at the suite's disk peak.
+# Published images are never written again, and one lane links at a time.
 publish() {
 	local dir=$1 parent
 	date -u +%Y-%m-%dT%H:%M:%SZ >"$dir.tmp/DONE"
@@ -361,6 +377,7 @@ publish() {
 	for old in "$parent"/*; do
 		[ "$old" = "$dir" ] || safe_rm "$old"
 	done
+	flock "$CACHE/.dedupe" hardlink -q -c -s 1M "$CACHE/images" || true
 }
 
 # ---------------------------------------------------------------- builders
@@ -572,14 +589,16 @@ BASES=$CACHE/bases/$BASE_KEY
 todo_buildah=()
 todo_buildkit=()
 todo_assembled=()
-need_gb=0
+need_gb=0 # tenths, until the end of the plan
+big=0
 set_key_input=""
 for spec in "${IMAGES[@]}"; do
 	read -r name _ _ builder _ <<<"$spec"
 	dir=$(image_dir "$spec")
 	set_key_input+="$dir"$'\n'
 	if [ "$FORCE" = 1 ] || [ ! -f "$dir/DONE" ]; then
-		need_gb=$((need_gb + $(disk_estimate "$name")))
+		need_gb=$((need_gb + $(disk_kept "$name")))
+		case $name in *-single-*) big=1 ;; esac
 		case $builder in
 		buildah) todo_buildah+=("$spec") ;;
 		buildkit) todo_buildkit+=("$spec") ;;
@@ -591,9 +610,12 @@ todo=$((${#todo_buildah[@]} + ${#todo_buildkit[@]} + ${#todo_assembled[@]}))
 build_bases_too=0
 if [ "$FORCE_BASES" = 1 ] || [ ! -f "$BASES/DONE" ]; then
 	build_bases_too=1
-	need_gb=$((need_gb + 2))
+	need_gb=$((need_gb + BASES_BUILD))
 fi
-[ "$todo" = 0 ] || need_gb=$((need_gb + BUILDER_BASE_GB))
+if [ "$todo" -gt 0 ]; then
+	if [ "$big" = 1 ]; then need_gb=$((need_gb + BUILDING_BIG)); else need_gb=$((need_gb + BUILDING_SMALL)); fi
+fi
+need_gb=$(((need_gb + 9) / 10))
 if [ "$PLAN" = 1 ]; then
 	printf '%s images %s GB\n' "$((todo + build_bases_too))" "$need_gb" >&3
 	exit 0
@@ -676,13 +698,6 @@ if [ "$todo" -gt 0 ]; then
 		grep -E ': [a-z-]+ done in [0-9]+ s$' "$LOGS/$lane.log" | sed "s/^[0-9:]* \[[a-z-]*\] /  /" >&2 || true
 	done
 	log "images built and exported in $((SECONDS - T_BUILD)) s"
-fi
-
-# The layouts of different images share blobs (every node image's base layer, compressed the
-# same way by the same skopeo): one copy of each on disk. Only once all lanes are done, so no
-# lane is still writing a file this replaces.
-if [ "$todo" -gt 0 ] || [ "$build_bases_too" = 1 ]; then
-	hardlink -c -s 1M "$CACHE/images" 2>&1 | grep -iE '^(linked|saved)' | sed 's/^/  dedupe: /' >&2 || true
 fi
 
 # The set of current images, as one directory of hard links (directories as trees of them):
