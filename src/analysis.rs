@@ -171,17 +171,12 @@ pub struct CategoryTotal {
     pub files: u64,
 }
 
-/// The stage of a build layer nothing attributes.
-pub const UNKNOWN_STAGE: &str = "unknown stage";
+pub use crate::attribute::UNKNOWN_STAGE;
 
 impl LayerInfo {
-    /// The stage a layer's files are attributed to, as every table shows it.
+    /// See [`Attribution::stage_label`].
     pub fn stage_label(&self) -> &str {
-        match (&self.attribution.stage, self.attribution.base_image) {
-            (_, true) => "base image",
-            (Some(s), false) => s,
-            (None, false) => UNKNOWN_STAGE,
-        }
+        self.attribution.stage_label()
     }
 }
 

@@ -91,31 +91,40 @@ pub fn layers(reference: &str, opts: &Options) -> Result<Layers, Error> {
     let given = opts.dockerfile.as_ref().map(|(d, t)| (d, t.as_deref()));
     let failed = |error| Error::Attribute { reference: reference.to_string(), error };
     let mut notes = Vec::new();
-    let from_provenance =
-        if given.is_none() { provenance_stages(&image, &history, base_layers, &mut notes) } else { None };
-    let attribution = match (given, &opts.found_dockerfile) {
-        (Some(d), _) => attribute(&history, Some(d), base_layers).map_err(failed)?,
-        (None, _) if from_provenance.is_some() => from_provenance.unwrap_or_default(),
-        (None, Some(f)) => match attribute(&history, Some((&f.dockerfile, f.target.as_deref())), base_layers)
-        {
-            Ok(a) if a.iter().any(|a| a.stage.is_some()) => {
-                notes.push(format!("stages from {}: the image's history matches it", f.path));
-                a
-            }
-            other => {
-                if f.asked {
-                    let why = match other {
-                        Err(e) => e.to_string(),
-                        Ok(_) => "none of its steps made a layer of the image".into(),
-                    };
-                    notes.push(format!("{} is not used: {why}", f.path));
-                }
-                attribute(&history, None, base_layers).map_err(failed)?
-            }
+    // The most trusted evidence first: the Dockerfile given, the provenance's, one found;
+    // else the history alone.
+    let attribution = match given {
+        Some(d) => attribute(&history, Some(d), base_layers).map_err(failed)?,
+        None => match provenance_stages(&image, &history, base_layers, &mut notes).or_else(|| {
+            opts.found_dockerfile.as_ref().and_then(|f| found_stages(f, &history, base_layers, &mut notes))
+        }) {
+            Some(a) => a,
+            None => attribute(&history, None, base_layers).map_err(failed)?,
         },
-        (None, None) => attribute(&history, None, base_layers).map_err(failed)?,
     };
     Ok(Layers { image, history, attribution, notes })
+}
+
+/// The stages a found Dockerfile gives, when the image's history matches it; a mismatch is a
+/// note when the Dockerfile was asked for.
+fn found_stages(
+    f: &FoundDockerfile,
+    history: &[Option<HistoryInfo>],
+    base_layers: Option<usize>,
+    notes: &mut Vec<String>,
+) -> Option<Vec<Attribution>> {
+    let why = match attribute(history, Some((&f.dockerfile, f.target.as_deref())), base_layers) {
+        Ok(a) if a.iter().any(|a| a.stage.is_some()) => {
+            notes.push(format!("stages from {}: the image's history matches it", f.path));
+            return Some(a);
+        }
+        Ok(_) => "none of its steps made a layer of the image".to_string(),
+        Err(e) => e.to_string(),
+    };
+    if f.asked {
+        notes.push(format!("{} is not used: {why}", f.path));
+    }
+    None
 }
 
 /// The stages the image's provenance gives: its Dockerfile and target, when it records them

@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use base64::Engine as _;
 use serde_json::{Value, json};
+
+mod support;
 use sha2::Digest as _;
+use support::{inspect_json_in as inspect, layer_stages as stages, notes};
 
 const DEMO: &str = "fixtures/demo/node-multi.oci.tar";
 const MULTI: &str = "fixtures/node-app/Dockerfile.multi";
@@ -107,26 +110,6 @@ fn layout_with(dir: &Path, statement: &Value) -> PathBuf {
         "digest": id, "size": is, "annotations": {"org.opencontainers.image.ref.name": "latest"}}]});
     std::fs::write(out.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
     out
-}
-
-fn inspect(cwd: &Path, args: &[&str]) -> Value {
-    let out = Command::cargo_bin("weigh")
-        .unwrap()
-        .current_dir(cwd)
-        .args(["-q", "inspect", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn stages(v: &Value) -> Vec<Option<String>> {
-    v["layers"].as_array().unwrap().iter().map(|l| l["stage"].as_str().map(String::from)).collect()
-}
-
-fn notes(v: &Value) -> Vec<String> {
-    v["classification"]["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect()
 }
 
 fn read(p: &str) -> String {

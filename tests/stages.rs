@@ -7,33 +7,14 @@ use std::path::Path;
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod support;
+use support::{inspect_json_in, layer_stages as stages, notes};
+
 const SINGLE: &str = "fixtures/demo/node-single.oci.tar";
 const MULTI: &str = "fixtures/demo/node-multi.oci.tar";
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `weigh inspect --format json ARGS IMAGE` run in `cwd`.
-fn inspect_in(cwd: &Path, args: &[&str], image: &str) -> Value {
-    let out = Command::cargo_bin("weigh")
-        .unwrap()
-        .current_dir(cwd)
-        .args(["-q", "inspect", "--format", "json"])
-        .args(args)
-        .arg(root().join(image))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn stages(v: &Value) -> Vec<Option<String>> {
-    v["layers"].as_array().unwrap().iter().map(|l| l["stage"].as_str().map(String::from)).collect()
-}
-
-fn notes(v: &Value) -> Vec<String> {
-    v["classification"]["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect()
 }
 
 /// A directory holding `dockerfile` as `Dockerfile`.
@@ -126,4 +107,12 @@ fn target_and_context_need_a_dockerfile() {
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains("Dockerfile"), "{err}");
     }
+}
+
+/// `weigh inspect --format json ARGS IMAGE` (a path in the repository) run in `cwd`.
+fn inspect_in(cwd: &Path, args: &[&str], image: &str) -> Value {
+    let image = root().join(image);
+    let mut all = args.to_vec();
+    all.push(image.to_str().unwrap());
+    inspect_json_in(cwd, &all)
 }

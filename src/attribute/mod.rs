@@ -103,6 +103,20 @@ pub enum StageFrom {
 /// The stage of the layers above the base when only the history says what made them.
 pub const FINAL_STAGE: &str = "final";
 
+/// The stage of a build layer nothing attributes.
+pub const UNKNOWN_STAGE: &str = "unknown stage";
+
+impl Attribution {
+    /// The stage a layer's files are attributed to, as every table shows it.
+    pub fn stage_label(&self) -> &str {
+        match (&self.stage, self.base_image) {
+            (_, true) => "base image",
+            (Some(s), false) => s,
+            (None, false) => UNKNOWN_STAGE,
+        }
+    }
+}
+
 fn normalize(s: &str) -> String {
     s.replace("\\\n", " ").split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -95,11 +95,7 @@ fn layers_only(args: &Args, g: &Globals) -> anyhow::Result<String> {
             let mut t = format!("{}\n\n  #  COMPRESSED  STAGE         COMMAND\n", image.id.reference);
             for l in &lines {
                 let cmd = l.history.as_ref().and_then(|h| h.created_by.as_deref()).unwrap_or("");
-                let stage = match (&l.attribution.stage, l.attribution.base_image) {
-                    (_, true) => "base image",
-                    (Some(s), false) => s,
-                    (None, false) => crate::analysis::UNKNOWN_STAGE,
-                };
+                let stage = l.attribution.stage_label();
                 t.push_str(&format!(
                     "{:>3}  {:>10}  {:<12}  {}\n",
                     l.index,

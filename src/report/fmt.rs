@@ -501,6 +501,86 @@ pub fn workflow_property(s: &str) -> String {
     workflow_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// The facts about an image the reports open with, as (label, value): names, digests, base
+/// and provenance come from the image and are escaped by whoever writes them.
+pub fn image_facts(a: &crate::analysis::Analysis) -> Vec<(&'static str, String)> {
+    let img = &a.image.id;
+    let t = &a.totals;
+    let mut out: Vec<(&'static str, String)> = Vec::new();
+    if let Some(name) = &img.name {
+        out.push(("name", name.clone()));
+    }
+    if let Some(d) = &img.digest {
+        let what =
+            if img.transport == crate::source::Transport::DockerArchive { "image ID" } else { "manifest" };
+        out.push(("digest", format!("{d} ({what})")));
+    }
+    let mut platform = img.platform.to_string();
+    if img.available_platforms.len() > 1 {
+        let others: Vec<String> = img.available_platforms.iter().map(ToString::to_string).collect();
+        let _ = write!(platform, " (index has {})", others.join(", "));
+    }
+    out.push(("platform", platform));
+    if img.base_name.is_some() || img.base_digest.is_some() {
+        let base: Vec<&str> =
+            [img.base_name.as_deref(), img.base_digest.as_deref()].into_iter().flatten().collect();
+        out.push(("base", format!("{} (as the builder recorded it)", base.join(" "))));
+    }
+    if let Some(c) = &a.image.created {
+        out.push(("created", c.clone()));
+    }
+    if let Some(p) = &a.image.provenance {
+        let mut what = format!("SLSA {} attestation", p.version());
+        if let Some(n) = &p.dockerfile_name {
+            what.push_str(&format!(", Dockerfile {n}"));
+        }
+        if let Some(t) = &p.target {
+            what.push_str(&format!(", target {t}"));
+        }
+        if p.dockerfile.is_none() {
+            what.push_str(" (mode=min: no Dockerfile text)");
+        }
+        out.push(("provenance", what));
+    }
+    let compressed = match t.compressed_bytes {
+        Some(c) => format!("{} compressed", size(c)),
+        None => format!("compressed n/a: layers stored uncompressed ({} as stored)", size(t.blob_bytes)),
+    };
+    out.push(("size", format!("{} uncompressed · {}", size(t.content_bytes), compressed)));
+    out.push((
+        "files",
+        format!("{} in {} {}", count(t.files), t.layers, if t.layers == 1 { "layer" } else { "layers" }),
+    ));
+    out.push((
+        "waste",
+        format!(
+            "{} hidden by later layers · efficiency {} ({} written in all)",
+            size(t.waste_bytes),
+            percent(t.efficiency),
+            size(t.written_bytes)
+        ),
+    ));
+    out.push((
+        "duplicates",
+        format!(
+            "{} in {} groups of identical files",
+            size(t.duplicate_bytes),
+            count(t.duplicate_groups as u64)
+        ),
+    ));
+
+    out
+}
+
+/// `deleted in 4`, `overwritten in 3`: what hid a waste item.
+pub fn hidden_by(w: &crate::analysis::WasteItem) -> String {
+    let how = match w.how {
+        crate::index::HiddenHow::Deleted => "deleted in",
+        crate::index::HiddenHow::Overwritten => "overwritten in",
+    };
+    format!("{how} {}", w.hidden_by)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

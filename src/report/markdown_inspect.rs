@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 
 use super::fmt::{count, finding, md_cell, md_code, opt_size, percent, short_command, size};
 use crate::analysis::Analysis;
-use crate::index::HiddenHow;
 
 /// GitHub refuses a comment longer than 65,536 characters; this leaves room for what a
 /// workflow puts around the report.
@@ -140,16 +139,12 @@ fn sections(a: &Analysis, top: usize) -> Vec<(String, String)> {
     if !waste.is_empty() {
         let mut b = String::from("| size | layer | hidden by | path |\n|--:|--:|---|---|\n");
         for w in waste {
-            let how = match w.how {
-                HiddenHow::Deleted => "deleted in",
-                HiddenHow::Overwritten => "overwritten in",
-            };
             let _ = writeln!(
                 b,
-                "| {} | {} | {how} {} | `{}` |",
+                "| {} | {} | {} | `{}` |",
                 size(w.size),
                 w.layer,
-                w.hidden_by,
+                super::fmt::hidden_by(&w),
                 md_code(&w.path)
             );
         }

@@ -10,82 +10,16 @@ use super::table::{Align, Table};
 use crate::analysis::{Analysis, Contributor};
 use crate::budget::{RuleResult, Verdict};
 use crate::compare::{Comparison, Delta, OnlyIn};
-use crate::index::HiddenHow;
-use crate::source::{Compression, Transport};
+use crate::source::Compression;
 
 /// `weigh inspect`.
 pub fn inspect(a: &Analysis, top: usize) -> String {
     let mut o = String::new();
-    let img = &a.image.id;
-    let t = &a.totals;
-    let _ = writeln!(o, "{}", printable(&img.reference));
+    let _ = writeln!(o, "{}", printable(&a.image.id.reference));
     // Names, tags, base and dates come from the image: escaped like every other cell.
-    let field = |o: &mut String, k: &str, v: String| {
+    for (k, v) in super::fmt::image_facts(a) {
         let _ = writeln!(o, "  {k:<11}{}", printable(&v));
-    };
-    if let Some(name) = &img.name {
-        field(&mut o, "name", name.clone());
     }
-    if let Some(d) = &img.digest {
-        let what = if img.transport == Transport::DockerArchive { "image ID" } else { "manifest" };
-        field(&mut o, "digest", format!("{d} ({what})"));
-    }
-    let mut platform = img.platform.to_string();
-    if img.available_platforms.len() > 1 {
-        let others: Vec<String> = img.available_platforms.iter().map(ToString::to_string).collect();
-        let _ = write!(platform, " (index has {})", others.join(", "));
-    }
-    field(&mut o, "platform", platform);
-    if img.base_name.is_some() || img.base_digest.is_some() {
-        let base: Vec<&str> =
-            [img.base_name.as_deref(), img.base_digest.as_deref()].into_iter().flatten().collect();
-        field(&mut o, "base", format!("{} (as the builder recorded it)", base.join(" ")));
-    }
-    if let Some(c) = &a.image.created {
-        field(&mut o, "created", c.clone());
-    }
-    if let Some(p) = &a.image.provenance {
-        let mut what = format!("SLSA {} attestation", p.version());
-        if let Some(n) = &p.dockerfile_name {
-            what.push_str(&format!(", Dockerfile {n}"));
-        }
-        if let Some(t) = &p.target {
-            what.push_str(&format!(", target {t}"));
-        }
-        if p.dockerfile.is_none() {
-            what.push_str(" (mode=min: no Dockerfile text)");
-        }
-        field(&mut o, "provenance", what);
-    }
-    let compressed = match t.compressed_bytes {
-        Some(c) => format!("{} compressed", size(c)),
-        None => format!("compressed n/a: layers stored uncompressed ({} as stored)", size(t.blob_bytes)),
-    };
-    field(&mut o, "size", format!("{} uncompressed · {}", size(t.content_bytes), compressed));
-    field(
-        &mut o,
-        "files",
-        format!("{} in {} {}", count(t.files), t.layers, if t.layers == 1 { "layer" } else { "layers" }),
-    );
-    field(
-        &mut o,
-        "waste",
-        format!(
-            "{} hidden by later layers · efficiency {} ({} written in all)",
-            size(t.waste_bytes),
-            percent(t.efficiency),
-            size(t.written_bytes)
-        ),
-    );
-    field(
-        &mut o,
-        "duplicates",
-        format!(
-            "{} in {} groups of identical files",
-            size(t.duplicate_bytes),
-            count(t.duplicate_groups as u64)
-        ),
-    );
 
     let _ = writeln!(o, "\nLayers");
     let mut layers = Table::new(&[
@@ -117,7 +51,7 @@ pub fn inspect(a: &Analysis, top: usize) -> String {
     }
     o.push_str(&layers.render("  "));
 
-    let total = t.content_bytes.max(1) as f64;
+    let total = a.totals.content_bytes.max(1) as f64;
     let _ = writeln!(o, "\nBy category (every file has one; the sizes add up to the image)");
     let mut cats = Table::new(&[
         ("CATEGORY", Align::Left),
@@ -225,11 +159,8 @@ pub fn inspect(a: &Analysis, top: usize) -> String {
             ("PATH", Align::Left),
         ]);
         for w in waste {
-            let how = match w.how {
-                HiddenHow::Deleted => "deleted in",
-                HiddenHow::Overwritten => "overwritten in",
-            };
-            tb.row(vec![size(w.size), w.layer.to_string(), format!("{how} {}", w.hidden_by), w.path]);
+            let by = super::fmt::hidden_by(&w);
+            tb.row(vec![size(w.size), w.layer.to_string(), by, w.path]);
         }
         o.push_str(&tb.render("  "));
     }

@@ -384,3 +384,26 @@ pub fn write_tar(path: &Path, files: &[(String, Vec<u8>)]) {
     }
     b.finish().unwrap();
 }
+
+/// `weigh -q inspect --format json ARGS`, run in `cwd` (where a Dockerfile, or none, is what
+/// the test is about).
+pub fn inspect_json_in(cwd: &Path, args: &[&str]) -> Value {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("weigh"))
+        .current_dir(cwd)
+        .args(["-q", "inspect", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Each layer's stage in an inspect document.
+pub fn layer_stages(v: &Value) -> Vec<Option<String>> {
+    v["layers"].as_array().unwrap().iter().map(|l| l["stage"].as_str().map(String::from)).collect()
+}
+
+/// The classification notes of an inspect document.
+pub fn notes(v: &Value) -> Vec<String> {
+    v["classification"]["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect()
+}

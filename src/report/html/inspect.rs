@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 use super::{Bar, Charts, bars_svg, page, rows_table, tree, treemap_svg};
 use crate::analysis::Analysis;
 use crate::classify::Category;
-use crate::index::HiddenHow;
 use crate::report::fmt::{self, count, opt_size, percent, short_command, size};
 
 /// One bar per layer: the bytes of the final tree it provides, by category, then what later
@@ -42,45 +41,13 @@ fn layer_bars(a: &Analysis) -> Vec<Bar> {
 }
 
 fn summary(o: &mut String, a: &Analysis) {
-    let img = &a.image.id;
-    let t = &a.totals;
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut row = |k: &str, v: String| rows.push(vec![k.to_string(), v]);
-    if let Some(n) = &img.name {
-        row("name", n.clone());
-    }
-    if let Some(d) = &img.digest {
-        row("digest", d.to_string());
-    }
-    row("platform", img.platform.to_string());
-    if let Some(b) = img.base_name.as_ref().or(img.base_digest.as_ref()) {
-        row("base", b.clone());
-    }
-    if let Some(c) = &a.image.created {
-        row("created", c.clone());
-    }
-    row("user", a.image.user.clone().filter(|u| !u.is_empty()).unwrap_or_else(|| "root (none set)".into()));
-    row(
-        "size",
-        format!("{} uncompressed · {} compressed", size(t.content_bytes), opt_size(t.compressed_bytes)),
-    );
-    row("files", format!("{} in {} layers", count(t.files), t.layers));
-    row(
-        "waste",
-        format!("{} hidden by later layers · efficiency {}", size(t.waste_bytes), percent(t.efficiency)),
-    );
-    row(
-        "duplicates",
-        format!(
-            "{} in {} groups of identical files",
-            size(t.duplicate_bytes),
-            count(t.duplicate_groups as u64)
-        ),
-    );
+    let mut facts = fmt::image_facts(a);
+    let user = a.image.user.clone().filter(|u| !u.is_empty()).unwrap_or_else(|| "root (none set)".into());
+    let at = facts.iter().position(|(k, _)| *k == "size").unwrap_or(facts.len());
+    facts.insert(at, ("user", user));
     let _ = write!(o, "<table class=\"summary\"><tbody>");
-    for r in rows {
-        let _ =
-            writeln!(o, "<tr><th class=\"l\">{}</th><td class=\"l\">{}</td></tr>", r[0], fmt::html(&r[1]));
+    for (k, v) in facts {
+        let _ = writeln!(o, "<tr><th class=\"l\">{k}</th><td class=\"l\">{}</td></tr>", fmt::html(&v));
     }
     let _ = writeln!(o, "</tbody></table>");
 }
@@ -218,11 +185,8 @@ pub fn inspect(a: &Analysis, top: usize) -> String {
             &mut o,
             &["path", "size", "layer", "hidden by"],
             waste.into_iter().map(|w| {
-                let how = match w.how {
-                    HiddenHow::Deleted => "deleted in",
-                    HiddenHow::Overwritten => "overwritten in",
-                };
-                vec![w.path, size(w.size), w.layer.to_string(), format!("{how} {}", w.hidden_by)]
+                let by = fmt::hidden_by(&w);
+                vec![w.path, size(w.size), w.layer.to_string(), by]
             }),
         );
     }
