@@ -161,6 +161,9 @@ pub struct Package {
     pub category: Category,
     /// Why the package itself is in that category.
     pub reason: String,
+    /// The workspace members (pnpm importers, by directory) that depend on it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -199,6 +202,17 @@ impl Package {
             files: 0,
             category,
             reason: String::new(),
+            members: Vec::new(),
+        }
+    }
+
+    /// Its name, with the workspace members that use it when there are any.
+    pub fn label(&self) -> String {
+        match self.members.as_slice() {
+            [] => self.name.clone(),
+            [m] => format!("{} ({m})", self.name),
+            [m, n] => format!("{} ({m}, {n})", self.name),
+            [m, rest @ ..] => format!("{} ({m} and {} more)", self.name, rest.len()),
         }
     }
 }

@@ -34,6 +34,12 @@ const DIR_RULES: &[(&str, Effect)] = &[
     ("**/_cacache", Effect::Zone(Category::Cache, "npm cache (_cacache)", true)),
     ("**/.pnpm-store", Effect::Zone(Category::Cache, "pnpm store", true)),
     ("**/.local/share/pnpm/store", Effect::Zone(Category::Cache, "pnpm store", true)),
+    // $PNPM_HOME/store, as the pnpm docs' Dockerfiles set it (PNPM_HOME=/pnpm).
+    ("**/pnpm/store", Effect::Zone(Category::Cache, "pnpm store ($PNPM_HOME/store)", true)),
+    ("**/pnpm-store", Effect::Zone(Category::Cache, "pnpm store", true)),
+    // Any other --store-dir: the content-addressed layout pnpm 8-9 (v3) and 10 (v10) write.
+    ("**/store/v3", Effect::Zone(Category::Cache, "pnpm store (store-dir)", true)),
+    ("**/store/v10", Effect::Zone(Category::Cache, "pnpm store (store-dir)", true)),
     ("**/.yarn/cache", Effect::Zone(Category::Cache, "yarn cache", true)),
     ("**/.yarn-cache", Effect::Zone(Category::Cache, "yarn cache", true)),
     ("**/.cache", Effect::Zone(Category::Cache, "cache directory (.cache: pip, yarn, node-gyp, ...)", true)),

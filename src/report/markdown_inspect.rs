@@ -122,7 +122,7 @@ fn sections(a: &Analysis, top: usize) -> Vec<(String, String)> {
                 "| {} | {} | {} | {} | {} |",
                 size(p.size),
                 p.ecosystem.name(),
-                md_cell(&p.name),
+                md_cell(&p.label()),
                 md_cell(&p.version),
                 p.category
             );

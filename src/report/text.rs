@@ -119,7 +119,7 @@ pub fn inspect(a: &Analysis, top: usize) -> String {
                 size(p.size),
                 count(p.files),
                 p.ecosystem.name().to_string(),
-                p.name.clone(),
+                p.label(),
                 p.version.clone(),
                 p.category.to_string(),
             ]);

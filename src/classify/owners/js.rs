@@ -13,6 +13,9 @@ pub struct DevSet {
     pub locators: HashMap<String, String>,
     /// Per name: the dev flag all its locked versions agree on, or None.
     pub(super) by_name: HashMap<String, Option<bool>>,
+    /// pnpm workspaces: `name@version` → the members (importer directories) that depend on
+    /// it, each with whether only its development does.
+    pub members: HashMap<String, Vec<(String, bool)>>,
 }
 
 impl DevSet {
@@ -45,8 +48,7 @@ impl DevSet {
     pub(super) fn from_reach(all: impl IntoIterator<Item = String>, prod: &HashSet<String>) -> DevSet {
         DevSet {
             dev: all.into_iter().map(|k| (k.clone(), !prod.contains(&k))).collect(),
-            locators: HashMap::new(),
-            by_name: HashMap::new(),
+            ..DevSet::default()
         }
     }
 }

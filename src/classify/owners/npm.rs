@@ -74,13 +74,41 @@ pub fn parse_npm_lock(text: &[u8], root: &str) -> Result<Vec<NpmPackage>, String
 /// `node` holds npm package `name`, dev or not as `src` says; the first lockfile to claim a
 /// directory decides it.
 fn add(cx: &mut Cx, node: NodeId, name: &str, version: &str, dev: Option<bool>, src: &str) {
+    add_used(cx, node, name, version, dev, src, &[]);
+}
+
+/// [`add`], for a package of a workspace whose `members` (directory, dev only) use it.
+fn add_used(
+    cx: &mut Cx,
+    node: NodeId,
+    name: &str,
+    version: &str,
+    dev: Option<bool>,
+    src: &str,
+    members: &[(String, bool)],
+) {
     if cx.owners.dir.contains_key(&node) {
         return;
     }
+    let of = |want: bool| {
+        let m: Vec<&str> = members.iter().filter(|m| m.1 == want).map(|m| m.0.as_str()).collect();
+        match m.as_slice() {
+            [] => String::new(),
+            [one] => format!(" of {one}"),
+            [one, rest @ ..] => format!(" of {one} and {} more members", rest.len()),
+        }
+    };
     let (cat, why) = match dev {
-        Some(true) => (Category::DevDependencies, format!("npm package {name}: marked dev in {src}")),
+        Some(true) => {
+            (Category::DevDependencies, format!("npm package {name}: marked dev{} in {src}", of(true)))
+        }
         Some(false) => {
-            (Category::Dependencies, format!("npm package {name}: a production dependency in {src}"))
+            let also = match of(true) {
+                d if d.is_empty() => d,
+                d => format!(" (dev{d})"),
+            };
+            let why = format!("npm package {name}: a production dependency{}{also} in {src}", of(false));
+            (Category::Dependencies, why)
         }
         None => (
             Category::Dependencies,
@@ -93,7 +121,36 @@ fn add(cx: &mut Cx, node: NodeId, name: &str, version: &str, dev: Option<bool>, 
     let mut pkg = Package::new(id, Ecosystem::Npm, name, version, cat);
     pkg.dev = dev;
     pkg.path = Some(path);
+    pkg.members = members.iter().map(|m| m.0.clone()).collect();
     // Reasons are per package, but interned: many packages share few lockfiles.
+    let reason = cx.reasons.id(why);
+    let owner = cx.owners.push(pkg, reason);
+    cx.owners.dir.insert(node, owner);
+}
+
+/// Whether a pnpm `.modules.yaml` records an install without devDependencies.
+fn modules_prod_only(text: &[u8]) -> bool {
+    let Ok(doc) = serde_yaml_ng::from_slice::<serde_yaml_ng::Value>(text) else { return false };
+    doc.get("included").and_then(|i| i.get("devDependencies")).and_then(|d| d.as_bool()) == Some(false)
+}
+
+/// The workspace directory a pnpm store entry's version names, for a workspace package
+/// copied in (`pnpm deploy`, `injected`): `file+packages+shared` → `packages/shared`.
+fn workspace_dir(version: &str) -> Option<String> {
+    let rest = version.strip_prefix("file+").or_else(|| version.strip_prefix("link+"))?;
+    Some(rest.replace('+', "/"))
+}
+
+/// A workspace member's own package, copied into the store: the app's code, not a dependency.
+fn workspace_package(cx: &mut Cx, node: NodeId, name: &str, dir: &str, src: &str) {
+    if cx.owners.dir.contains_key(&node) {
+        return;
+    }
+    let path = cx.ix.paths.path(node);
+    let mut pkg = Package::new(format!("npm:{name}@{path}"), Ecosystem::Npm, name, "", Category::App);
+    pkg.path = Some(path);
+    pkg.members = vec![dir.to_string()];
+    let why = format!("npm package {name}: the workspace's own package {dir}, copied in ({src})");
     let reason = cx.reasons.id(why);
     let owner = cx.owners.push(pkg, reason);
     cx.owners.dir.insert(node, owner);
@@ -164,8 +221,15 @@ pub fn collect(cx: &mut Cx) {
                 },
                 None => None,
             };
-            let src =
-                lock_path.as_ref().map(|p| format!("/{p}")).unwrap_or_else(|| "no pnpm lockfile".into());
+            // Without a lockfile, the install's own record says whether devDependencies were
+            // installed at all (`pnpm install --prod`, `pnpm deploy --prod`: they were not).
+            let modules = format!("{nm}/.modules.yaml");
+            let prod_only = devs.is_none() && content(&modules).is_some_and(modules_prod_only);
+            let src = match &lock_path {
+                Some(p) => format!("/{p}"),
+                None if prod_only => format!("/{modules} (devDependencies not installed)"),
+                None => "no pnpm lockfile".into(),
+            };
             for entry in ix.paths.children(store_node) {
                 let dir_name = ix.paths.name(entry);
                 let Some(inner) = ix.paths.find_child(entry, "node_modules") else { continue };
@@ -187,8 +251,20 @@ pub fn collect(cx: &mut Cx) {
                         continue;
                     }
                     let Some(version) = pnpm_dir_version(dir_name, &name) else { continue };
-                    let dev = devs.as_ref().and_then(|d| d.is_dev(&name, version));
-                    add(cx, c, &name, version, dev, &src);
+                    if let Some(dir) = workspace_dir(version) {
+                        workspace_package(cx, c, &name, &dir, &src);
+                        continue;
+                    }
+                    let dev = match &devs {
+                        Some(d) => d.is_dev(&name, version),
+                        None => prod_only.then_some(false),
+                    };
+                    let members = devs
+                        .as_ref()
+                        .and_then(|d| d.members.get(&format!("{name}@{version}")))
+                        .map(Vec::as_slice)
+                        .unwrap_or_default();
+                    add_used(cx, c, &name, version, dev, &src, members);
                 }
             }
         }
@@ -278,5 +354,15 @@ mod tests {
             ]
         );
         assert!(parse_npm_lock(b"{}", "").is_err());
+    }
+
+    #[test]
+    fn pnpm_install_records_and_injected_workspace_packages() {
+        let deploy = b"included:\n  dependencies: true\n  devDependencies: false\n  optionalDependencies: true\nlayoutVersion: 5\n";
+        assert!(modules_prod_only(deploy));
+        assert!(!modules_prod_only(b"included:\n  devDependencies: true\n"));
+        assert!(!modules_prod_only(b"{"));
+        assert_eq!(workspace_dir("file+packages+shared").as_deref(), Some("packages/shared"));
+        assert_eq!(workspace_dir("4.22.3"), None);
     }
 }

@@ -15,10 +15,11 @@ fn pnpm_version(v: &str) -> &str {
 pub fn parse_pnpm_lock(text: &str) -> Result<DevSet, String> {
     use serde_yaml_ng::Value;
     let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
-    // Importers: the workspace projects, or (before v9, single project) the document itself.
-    let importers: Vec<&Value> = match doc.get("importers").and_then(|i| i.as_mapping()) {
-        Some(m) => m.values().collect(),
-        None => vec![&doc],
+    // Importers: the workspace projects by directory, or (a single project before v9) the
+    // document itself.
+    let importers: Vec<(String, &Value)> = match doc.get("importers").and_then(|i| i.as_mapping()) {
+        Some(m) => m.iter().map(|(k, v)| (k.as_str().unwrap_or(".").to_string(), v)).collect(),
+        None => vec![(".".to_string(), &doc)],
     };
     // Graph keyed by the full id, peers included (`ts-jest@29.1.1(jest@29.7.0)`).
     let mut graph: HashMap<String, Vec<String>> = HashMap::new();
@@ -47,14 +48,9 @@ pub fn parse_pnpm_lock(text: &str) -> Result<DevSet, String> {
         }
         graph.insert(id, deps);
     }
-    if !flags.is_empty() {
-        let mut set = DevSet { dev: flags, ..DevSet::default() };
-        set.index_names();
-        return Ok(set);
-    }
-    let root_ids = |fields: &[&str]| -> Vec<String> {
+    let root_ids = |imp: &Value, fields: &[&str]| -> Vec<String> {
         let mut out = Vec::new();
-        for imp in &importers {
+        {
             for f in fields {
                 for (name, spec) in yaml_map(imp.get(*f)) {
                     // v6+: {specifier, version}; v5: a bare version.
@@ -79,9 +75,33 @@ pub fn parse_pnpm_lock(text: &str) -> Result<DevSet, String> {
         }
         seen
     };
-    let prod: HashSet<String> =
-        reach(root_ids(&["dependencies", "optionalDependencies"])).iter().map(|i| strip_peers(i)).collect();
-    let mut set = DevSet::from_reach(graph.keys().map(|k| strip_peers(k)), &prod);
+    const PROD: [&str; 2] = ["dependencies", "optionalDependencies"];
+    let mut prod: HashSet<String> = HashSet::new();
+    let mut members: HashMap<String, Vec<(String, bool)>> = HashMap::new();
+    for (dir, imp) in &importers {
+        let mine: HashSet<String> = reach(root_ids(imp, &PROD)).iter().map(|i| strip_peers(i)).collect();
+        // The workspace's members (not its root) are named on the packages they pull in.
+        if dir != "." {
+            let all = reach(root_ids(imp, &["dependencies", "optionalDependencies", "devDependencies"]));
+            let mut ids: Vec<String> = all.iter().map(|i| strip_peers(i)).collect();
+            ids.sort();
+            ids.dedup();
+            for id in ids {
+                let dev = !mine.contains(&id);
+                members.entry(id).or_default().push((dir.clone(), dev));
+            }
+        }
+        prod.extend(mine);
+    }
+    let mut set = if flags.is_empty() {
+        DevSet::from_reach(graph.keys().map(|k| strip_peers(k)), &prod)
+    } else {
+        DevSet { dev: flags, ..DevSet::default() }
+    };
+    for m in members.values_mut() {
+        m.sort();
+    }
+    set.members = members;
     set.index_names();
     Ok(set)
 }
@@ -131,5 +151,21 @@ mod tests {
         assert_eq!(d.is_dev("k", "4.0.0"), Some(true));
         assert_eq!(d.is_dev("a", "1.0.0"), Some(false));
         assert_eq!(pnpm_dir_version("@s+c@3.0.0_x@1", "@s/c"), Some("3.0.0"));
+    }
+
+    #[test]
+    fn workspace_members_are_named_with_their_own_dev_flags() {
+        // As pnpm 9 writes a workspace: the root's tools, one member's test library, a
+        // package one member needs in production and another only for development.
+        let lock = "lockfileVersion: '9.0'\nimporters:\n  .:\n    devDependencies:\n      typescript:\n        specifier: ^5\n        version: 5.9.3\n  packages/api:\n    dependencies:\n      '@demo/shared':\n        specifier: workspace:*\n        version: link:../shared\n      qs:\n        specifier: ^6\n        version: 6.16.2\n    devDependencies:\n      supertest:\n        specifier: ^7\n        version: 7.3.2\n  packages/web:\n    devDependencies:\n      qs:\n        specifier: ^6\n        version: 6.16.2\npackages: {}\nsnapshots:\n  qs@6.16.2: {}\n  supertest@7.3.2:\n    dependencies:\n      qs: 6.16.2\n  typescript@5.9.3: {}\n";
+        let d = parse_pnpm_lock(lock).unwrap();
+        assert_eq!(d.is_dev("qs", "6.16.2"), Some(false));
+        assert_eq!(d.is_dev("supertest", "7.3.2"), Some(true));
+        assert_eq!(d.is_dev("typescript", "5.9.3"), Some(true));
+        let m = |id: &str| d.members.get(id).cloned().unwrap_or_default();
+        assert_eq!(m("qs@6.16.2"), [("packages/api".to_string(), false), ("packages/web".to_string(), true)]);
+        assert_eq!(m("supertest@7.3.2"), [("packages/api".to_string(), true)]);
+        // The workspace root is not a member.
+        assert!(m("typescript@5.9.3").is_empty());
     }
 }

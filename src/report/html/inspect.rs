@@ -156,7 +156,7 @@ pub fn inspect(a: &Analysis, top: usize) -> String {
             &["package", "size", "files", "kind", "version", "category"],
             packages.iter().take(top.max(25)).map(|p| {
                 vec![
-                    p.name.clone(),
+                    p.label(),
                     size(p.size),
                     count(p.files),
                     p.ecosystem.name().into(),
