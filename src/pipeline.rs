@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use crate::analysis::Analysis;
 use crate::attribute::dockerfile::Dockerfile;
-use crate::attribute::{AttributeError, Attribution, HistoryInfo, attribute, pair_history};
+use crate::attribute::{
+    AttributeError, Attribution, HistoryInfo, attribute, attribute_any_target, pair_history,
+};
 use crate::classify::Rules;
 use crate::index::{Index, IndexOptions, Progress};
 use crate::limits::Limits;
@@ -94,6 +96,15 @@ pub fn layers(reference: &str, opts: &Options) -> Result<Layers, Error> {
     // The most trusted evidence first: the Dockerfile given, the provenance's, one found;
     // else the history alone.
     let attribution = match given {
+        Some((d, None)) => {
+            let (a, target) = attribute_any_target(&history, d, base_layers).map_err(failed)?;
+            if let Some(t) = target {
+                notes.push(format!(
+                    "target {t}: the stage the image's history matches (not the Dockerfile's last)"
+                ));
+            }
+            a
+        }
         Some(d) => attribute(&history, Some(d), base_layers).map_err(failed)?,
         None => match provenance_stages(&image, &history, base_layers, &mut notes).or_else(|| {
             opts.found_dockerfile.as_ref().and_then(|f| found_stages(f, &history, base_layers, &mut notes))
@@ -113,9 +124,14 @@ fn found_stages(
     base_layers: Option<usize>,
     notes: &mut Vec<String>,
 ) -> Option<Vec<Attribution>> {
-    let why = match attribute(history, Some((&f.dockerfile, f.target.as_deref())), base_layers) {
-        Ok(a) if a.iter().any(|a| a.stage.is_some()) => {
-            notes.push(format!("stages from {}: the image's history matches it", f.path));
+    let attributed = match f.target.as_deref() {
+        Some(t) => attribute(history, Some((&f.dockerfile, Some(t))), base_layers).map(|a| (a, None)),
+        None => attribute_any_target(history, &f.dockerfile, base_layers),
+    };
+    let why = match attributed {
+        Ok((a, target)) if a.iter().any(|a| a.stage.is_some()) => {
+            let target = target.map(|t| format!(", as its target {t}")).unwrap_or_default();
+            notes.push(format!("stages from {}: the image's history matches it{target}", f.path));
             return Some(a);
         }
         Ok(_) => "none of its steps made a layer of the image".to_string(),

@@ -236,6 +236,31 @@ pub fn attribute(
     Ok(out)
 }
 
+/// [`attribute`] with a Dockerfile whose target is not given: its last stage, else the stage
+/// the history matches (an image built with `--target`, one of several apps). Of several that
+/// match, the one that accounts for the most layers, then the later. Gives the stage chosen
+/// when it is not the last; when none matches, the last stage's error.
+pub fn attribute_any_target(
+    history: &[Option<HistoryInfo>],
+    df: &dockerfile::Dockerfile,
+    base_layers: Option<usize>,
+) -> Result<(Vec<Attribution>, Option<String>), AttributeError> {
+    let last = match attribute(history, Some((df, None)), base_layers) {
+        Ok(a) => return Ok((a, None)),
+        Err(e) => e,
+    };
+    let mut best: Option<(usize, Vec<Attribution>, String)> = None;
+    for st in df.stages.iter().rev().skip(1) {
+        let target = st.name.clone().unwrap_or_else(|| st.index.to_string());
+        let Ok(a) = attribute(history, Some((df, Some(&target))), base_layers) else { continue };
+        let matched = a.iter().filter(|x| x.stage_from == Some(StageFrom::Dockerfile)).count();
+        if matched > 0 && best.as_ref().is_none_or(|b| matched > b.0) {
+            best = Some((matched, a, st.label()));
+        }
+    }
+    best.map(|(_, a, label)| (a, Some(label))).ok_or(last)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,6 +300,34 @@ mod tests {
             a.iter().map(|a| a.stage.as_deref()).collect::<Vec<_>>(),
             [None, Some("deps"), Some("build")]
         );
+    }
+
+    #[test]
+    fn the_target_is_the_stage_the_history_matches() {
+        let df = dockerfile::Dockerfile::parse(
+            "FROM node AS common\nWORKDIR /app\nCOPY . .\nFROM common AS deps\nRUN npm ci\n\
+             FROM common AS api\nCOPY --from=deps /app/node_modules ./node_modules\nCOPY api ./api\n\
+             FROM common AS web\nCOPY --from=deps /app/node_modules ./node_modules\nCOPY web ./web\n",
+        )
+        .unwrap();
+        let image = |app: &str| {
+            hist(&[
+                "/bin/sh",
+                "WORKDIR /app",
+                "COPY . . # buildkit",
+                "COPY /app/node_modules ./node_modules # buildkit",
+                &format!("COPY {app} ./{app} # buildkit"),
+            ])
+        };
+        let (a, target) = attribute_any_target(&image("api"), &df, None).unwrap();
+        assert_eq!(target.as_deref(), Some("api"));
+        let stages: Vec<Option<&str>> = a.iter().map(|a| a.stage.as_deref()).collect();
+        assert_eq!(stages, [None, Some("common"), Some("common"), Some("deps"), Some("api")]);
+        // The last stage needs no inferring.
+        assert_eq!(attribute_any_target(&image("web"), &df, None).unwrap().1, None);
+        // Nothing matches: the last stage's error.
+        let err = attribute_any_target(&image("cli"), &df, None).unwrap_err();
+        assert!(err.to_string().contains("stage web"), "{err}");
     }
 
     #[test]

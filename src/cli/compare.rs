@@ -1,5 +1,6 @@
 //! `weigh compare BEFORE AFTER`: what changed between two images, typically the single-stage
-//! and the multi-stage build of one app.
+//! and the multi-stage build of one app; `weigh compare A B C ...`: several images side by
+//! side, typically one Dockerfile's targets.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -9,9 +10,11 @@ use anyhow::Context;
 use clap::ValueEnum;
 
 use super::options::{AttributionArgs, Globals, analyze, parse_platform};
+use crate::analysis::Analysis;
 use crate::classify::Category;
+use crate::compare::several::several;
 use crate::compare::{DEFAULT_LEAKS, compare};
-use crate::report::{html, json, markdown, text};
+use crate::report::{self, html, json, markdown, text};
 use crate::source::Platform;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -24,15 +27,19 @@ pub enum Format {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The image before (e.g. the single-stage build).
-    pub before: String,
-    /// The image after (e.g. the multi-stage build).
-    pub after: String,
-    /// The Dockerfile BEFORE was built from (stage attribution).
+    /// Two images: BEFORE (e.g. the single-stage build) and AFTER (e.g. the multi-stage
+    /// build). Three or more: side by side, the layers they share and what each adds.
+    #[arg(value_name = "IMAGE", num_args = 2.., required = true)]
+    pub images: Vec<String>,
+    /// The Dockerfile every image was built from (e.g. one target per app); each image's
+    /// target is the stage its history matches.
     #[arg(long, value_name = "FILE")]
+    pub dockerfile: Option<PathBuf>,
+    /// The Dockerfile BEFORE was built from (stage attribution).
+    #[arg(long, value_name = "FILE", conflicts_with = "dockerfile")]
     pub before_dockerfile: Option<PathBuf>,
     /// The Dockerfile AFTER was built from.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "dockerfile")]
     pub after_dockerfile: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -60,23 +67,45 @@ fn parse_category(s: &str) -> Result<String, String> {
 
 pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     let side = |dockerfile: &Option<PathBuf>| AttributionArgs {
-        dockerfile: dockerfile.clone(),
+        dockerfile: dockerfile.clone().or_else(|| args.dockerfile.clone()),
         config: args.config.clone(),
         ..AttributionArgs::default()
     };
-    let before_opts = side(&args.before_dockerfile).options(args.platform.clone(), g)?;
-    let after_opts = side(&args.after_dockerfile).options(args.platform.clone(), g)?;
-    let before = analyze(&args.before, &before_opts, g.quiet)?;
-    let after = analyze(&args.after, &after_opts, g.quiet)?;
-    let leaks: Vec<Category> = args.leaks.iter().filter_map(|l| Category::parse(l)).collect();
-    let c = compare(&before, &after, &leaks);
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = g.colored(to_terminal);
-    let out = match args.format {
-        Format::Text => text::compare(&c, color),
-        Format::Json => json::compare(&c),
-        Format::Markdown => markdown::compare(&c),
-        Format::Html => html::compare(&c, &before, &after),
+    let out = match args.images.as_slice() {
+        [before, after] => {
+            let before_opts = side(&args.before_dockerfile).options(args.platform.clone(), g)?;
+            let after_opts = side(&args.after_dockerfile).options(args.platform.clone(), g)?;
+            let before = analyze(before, &before_opts, g.quiet)?;
+            let after = analyze(after, &after_opts, g.quiet)?;
+            let leaks: Vec<Category> = args.leaks.iter().filter_map(|l| Category::parse(l)).collect();
+            let c = compare(&before, &after, &leaks);
+            let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+            let color = g.colored(to_terminal);
+            match args.format {
+                Format::Text => text::compare(&c, color),
+                Format::Json => json::compare(&c),
+                Format::Markdown => markdown::compare(&c),
+                Format::Html => html::compare(&c, &before, &after),
+            }
+        }
+        images => {
+            if args.before_dockerfile.is_some() || args.after_dockerfile.is_some() {
+                anyhow::bail!(
+                    "--before-dockerfile and --after-dockerfile are for two images; give --dockerfile for several"
+                );
+            }
+            let opts = side(&None).options(args.platform.clone(), g)?;
+            let analyses: Vec<Analysis> =
+                images.iter().map(|i| analyze(i, &opts, g.quiet)).collect::<anyhow::Result<_>>()?;
+            let refs: Vec<&Analysis> = analyses.iter().collect();
+            let s = several(&refs);
+            match args.format {
+                Format::Text => report::several::text(&s),
+                Format::Json => json::several(&s),
+                Format::Markdown => report::several::markdown(&s),
+                Format::Html => html::several(&s, &refs),
+            }
+        }
     };
     match &args.output {
         Some(file) => std::fs::write(file, out).with_context(|| file.display().to_string())?,

@@ -2,6 +2,8 @@
 //! directory, what only one image has, what the second still carries that a production image
 //! should not (leaks), and what to do about it, with the bytes each step would save.
 
+pub mod several;
+
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;

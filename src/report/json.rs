@@ -14,6 +14,8 @@ use crate::classify::{Language, Package};
 pub const SCHEMA_VERSION: u32 = 3;
 /// The compare document's version.
 pub const COMPARE_SCHEMA_VERSION: u32 = 1;
+/// `weigh compare` of three images or more.
+pub const SEVERAL_SCHEMA_VERSION: u32 = 1;
 /// The check (verdict) document's version.
 pub const CHECK_SCHEMA_VERSION: u32 = 1;
 
@@ -135,6 +137,11 @@ pub fn write(a: &Analysis, top: usize, out: &mut dyn std::io::Write) -> std::io:
 /// `weigh compare --format json`.
 pub fn compare(c: &crate::compare::Comparison) -> String {
     versioned(COMPARE_SCHEMA_VERSION, c)
+}
+
+/// `weigh compare A B C ... --format json`.
+pub fn several(s: &crate::compare::several::Several) -> String {
+    versioned(SEVERAL_SCHEMA_VERSION, s)
 }
 
 /// `weigh check --format json`: every rule with its words and its numbers.

@@ -10,6 +10,7 @@ pub mod junit;
 pub mod markdown;
 pub mod markdown_inspect;
 pub mod sarif;
+pub mod several;
 pub mod table;
 pub mod text;
 pub mod toml;

@@ -7,15 +7,15 @@ pub enum Align {
 }
 
 pub struct Table {
-    headers: Vec<&'static str>,
+    headers: Vec<String>,
     align: Vec<Align>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    pub fn new(columns: &[(&'static str, Align)]) -> Table {
+    pub fn new(columns: &[(&str, Align)]) -> Table {
         Table {
-            headers: columns.iter().map(|c| c.0).collect(),
+            headers: columns.iter().map(|c| c.0.to_string()).collect(),
             align: columns.iter().map(|c| c.1).collect(),
             rows: Vec::new(),
         }
@@ -62,7 +62,7 @@ impl Table {
             out.push_str(l.trim_end());
             out.push('\n');
         };
-        line(self.headers.clone(), &mut out);
+        line(self.headers.iter().map(String::as_str).collect(), &mut out);
         for r in &self.rows {
             line(r.iter().map(String::as_str).collect(), &mut out);
         }

@@ -5,6 +5,7 @@
 
 mod compare;
 mod inspect;
+mod several;
 
 use std::fmt::Write as _;
 
@@ -16,6 +17,7 @@ use crate::index::{NodeId, ROOT};
 
 pub use compare::compare;
 pub use inspect::inspect;
+pub use several::several;
 
 #[derive(Serialize)]
 pub(super) struct TreeNode {
