@@ -70,6 +70,13 @@ check_image() {
 	alpine-multi) expect_not '^usr/bin/g\+\+' ; expect 'sharp-linuxmusl-x64\.node$' ; expect_not 'node_modules/typescript/' ;;
 	alpine-glibc) expect 'sharp-linux-x64\.node$' ; expect_not 'linuxmusl' ;;
 	alpine-secret) expect '^app/\.npmrc$' ; expect '^app/\.wh\.\.npmrc$' ;;
+	pnpm-api-*) expect '^app/packages/api/dist/server\.js$' ; expect '^app/node_modules/\.pnpm/express@' ;;
+	pnpm-web-*) expect '^app/packages/web/dist/main\.js$' ; expect '^app/node_modules/\.pnpm/dayjs@' ;;
+	pnpm-deploy-*) expect '^prod/api/node_modules/\.modules\.yaml$' ; expect '^prod/api/dist/server\.js$' ;;
+	pnpm-single-*) expect '^pnpm/store/v3/' ; expect '^app/node_modules/\.pnpm/typescript@' ;;
+	esac
+	case $name in
+	pnpm-api-* | pnpm-web-* | pnpm-deploy-*) expect_not '^pnpm/store' ; expect_not 'node_modules/\.pnpm/typescript@' ;;
 	esac
 	return "$fail"
 }
@@ -83,6 +90,7 @@ finish_image() {
 	read -r layers bytes <<<"$info"
 	check_image "$name" "$dir/paths.txt" || die "$name does not look as expected"
 	rm -f "$dir/paths.txt"
+	case ",$5," in *,oci-only,*) rm -f "$dir/$name.docker.tar" ;; esac
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$2" "$3" "$4" "$layers" "$bytes" >"$dir/info.tsv"
 	log "$(printf '%-22s %2s layers %6s MB' "$name" "$layers" "$((bytes / 1000000))")"
 }

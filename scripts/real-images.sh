@@ -21,7 +21,9 @@
 #      the bases) also as NAME.zstd.oci/ (zstd layers) and NAME.oci.tar (oci-archive), and
 #      node-multi-buildkit as NAME.docker-save.tar (what `docker save` wrote). NAME is {node,py}-{single,multi}-{buildah,buildkit},
 #      node-leaky-buildkit (fixtures/node-app/Dockerfile.leaky: the final stage copies the
-#      build stage's node_modules, devDependencies included), node-base or py-base.
+#      build stage's node_modules, devDependencies included), node-base or py-base; and
+#      fixtures/pnpm-workspace's images (pnpm-{api,web,deploy,single}-buildkit), kept as OCI
+#      layouts only. A Dockerfile column of FILE@STAGE builds with --target STAGE.
 #
 # Every image is cached on its own, under CACHE/images/NAME/KEY, where KEY hashes what the
 # image is made of: its Dockerfile and app directory, the base images' key, the builder's
@@ -48,7 +50,7 @@ SUITE=bookworm
 BASE_RECIPE=1
 IMAGE_RECIPE=3
 
-# name app dockerfile builder exports (besides docker.tar and oci). The zstd layout and the
+# name app dockerfile[@target] builder exports (besides docker.tar and oci). The zstd layout and the
 # oci-archive are made of the small images only: every format is still read for both apps
 # and both builders, and the large images' third copy would cost 2 GB of disk.
 # Each lane builds its images in this order. buildah's single-stage node image (the longest
@@ -64,6 +66,13 @@ IMAGES=(
 	"node-leaky-buildkit node-app Dockerfile.leaky buildkit -"
 	"py-single-buildkit python-app Dockerfile.single buildkit -"
 	"py-multi-buildkit python-app Dockerfile.multi buildkit zstd,oci-archive"
+	# A pnpm workspace (a shared library, two apps): one Dockerfile with a target per app,
+	# the naive single stage, and `pnpm deploy`. Kept as OCI layouts only (oci-only): their
+	# base layers are the node images' blobs, linked.
+	"pnpm-api-buildkit pnpm-workspace Dockerfile@api buildkit oci-only"
+	"pnpm-web-buildkit pnpm-workspace Dockerfile@web buildkit oci-only"
+	"pnpm-deploy-buildkit pnpm-workspace Dockerfile.deploy@api buildkit oci-only"
+	"pnpm-single-buildkit pnpm-workspace Dockerfile.single buildkit oci-only"
 	# Bases no builder here can pull, assembled layer by layer (scripts/assemble-images.py)
 	# and committed with buildah: an Alpine-format node base with and without a toolchain,
 	# a distroless node image, an RPM image, a Go service; distroless's cc base, which weigh's
@@ -84,6 +93,7 @@ disk_kept() {
 	node-single-* | py-single-*) echo 14 ;;
 	node-multi-buildkit) echo 6 ;;
 	node-multi-* | node-leaky-* | py-multi-*) echo 4 ;;
+	pnpm-*) echo 1 ;;
 	alpine-single) echo 3 ;;
 	*) echo 2 ;;
 	esac
@@ -169,7 +179,7 @@ image_key() {
 		echo "image recipe $IMAGE_RECIPE bases $BASE_KEY $*"
 		builder_version "$4"
 		skopeo --version 2>/dev/null || echo none
-		[ "$3" = - ] || sha256sum <"$REPO/fixtures/$2/$3"
+		[ "$3" = - ] || sha256sum <"$REPO/fixtures/$2/${3%@*}"
 		[ "$2" = - ] || hash_tree "$REPO/fixtures/$2"
 	} | sha
 }
@@ -363,8 +373,10 @@ lane_buildkit() {
 		safe_rm "$dir.tmp"
 		mkdir -p "$dir.tmp"
 		log "buildkit: building $name"
+		local target=()
+		case $df in *@*) target=(--target "${df#*@}") df=${df%@*} ;; esac
 		(cd "$REPO/fixtures/$app" && DOCKER_BUILDKIT=1 /usr/bin/docker build --progress=plain --network host \
-			-f "$df" -t "weigh/$name:latest" .)
+			-f "$df" "${target[@]}" -t "weigh/$name:latest" .)
 		/usr/bin/docker save -o "$dir.tmp/$name.docker-save.tar" "weigh/$name:latest"
 		/usr/bin/docker rmi "weigh/$name:latest" >/dev/null
 		# The build cache stays while the next image is of the same app: Dockerfile.leaky's

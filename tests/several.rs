@@ -168,6 +168,10 @@ fn two_images_stay_before_and_after_and_misused_flags_are_errors() {
     assert!(out.status.success());
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["before"].is_object() && v["after"].is_object());
+    let out = weigh(dir.path(), &["--format", "json", "--side-by-side", "api", "web"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(n(&v["shared_layers"]), 4, "the base, WORKDIR, COPY . . and node_modules");
+    assert_eq!((n(&v["images"][0]["own"]), n(&v["images"][1]["own"])), (5_000, 7_000));
     let out = weigh(dir.path(), &["--before-dockerfile", "ctx/Dockerfile", "api", "web", "naive"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);

@@ -153,18 +153,47 @@ fn script_top_dir(ix: &Index, app: NodeId, facts: &Facts) -> Option<NodeId> {
     None
 }
 
+/// Files only a monorepo's root holds: the app directory found inside one (a member's
+/// WORKDIR) widens to the whole workspace, whose other members the app runs too.
+const WORKSPACE_MARKERS: &[&str] =
+    &["pnpm-workspace.yaml", "lerna.json", "nx.json", "turbo.json", "rush.json"];
+
+/// The workspace `dir` is in (itself or its nearest ancestor holding a workspace marker).
+fn workspace_root(ix: &Index, dir: NodeId) -> Option<(NodeId, &'static str)> {
+    let mut cur = dir;
+    while cur != ROOT {
+        for m in WORKSPACE_MARKERS {
+            if ix.paths.find_child(cur, m).is_some_and(|c| ix.visible[c as usize]) {
+                return Some((cur, m));
+            }
+        }
+        cur = ix.paths.parent(cur)?;
+    }
+    None
+}
+
 /// The app directory, why it is the app, and the top-level directory its command runs from.
 pub struct App {
     pub node: NodeId,
     pub reason: u32,
+    /// Where the command runs (WORKDIR, or the script's project): `node` itself, or a member
+    /// of the workspace `node` is.
+    runs_in: NodeId,
     script_top: Option<NodeId>,
 }
 
 impl App {
     pub fn find(ix: &Index, facts: &Facts, reasons: &mut Reasons) -> Option<App> {
-        let (node, why) = find_app_dir(ix, facts)?;
+        let (runs_in, why) = find_app_dir(ix, facts)?;
+        let script_top = script_top_dir(ix, runs_in, facts);
+        let (node, why) = match workspace_root(ix, runs_in) {
+            Some((root, marker)) if root != runs_in => {
+                (root, format!("the workspace ({marker}) that {} is in: {why}", ix.paths.path(runs_in)))
+            }
+            _ => (runs_in, why),
+        };
         let reason = reasons.id(format!("in the app directory {} ({why})", ix.paths.path(node)));
-        Some(App { node, reason, script_top: script_top_dir(ix, node, facts) })
+        Some(App { node, reason, runs_in, script_top })
     }
 
     /// The part of the app directory `node` (called `name`, below `parent`) is, where the
@@ -187,10 +216,17 @@ impl App {
         if TEST_DIRS.contains(&name) {
             return AppPart::Source(reasons.id(format!("tests ({name}/)")));
         }
-        if name == "src" && parent == self.node && self.script_top.is_some_and(|t| t != node) {
+        // `src/` beside a built output: in the directory the command runs in when the command
+        // runs from elsewhere, and in any package (`package.json`) of a workspace.
+        let sources_here = if parent == self.runs_in {
+            self.script_top.is_some_and(|t| t != node)
+        } else {
+            self.node != self.runs_in && ix.paths.find_child(parent, "package.json").is_some()
+        };
+        if name == "src" && sources_here {
             let built = ix
                 .paths
-                .children(self.node)
+                .children(parent)
                 .find(|&s| BUILD_OUTPUT_DIRS.contains(&ix.paths.name(s)) && ix.is_dir(s));
             if let Some(b) = built {
                 let why = format!("uncompiled sources beside the built output {}/", ix.paths.name(b));

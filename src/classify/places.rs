@@ -92,6 +92,15 @@ const DIR_RULES: &[(&str, Effect)] = &[
         Effect::Zone(Category::Runtime, "ships with node (corepack)", false),
     ),
     ("opt/yarn-*", Effect::Zone(Category::Runtime, "ships with node (yarn)", false)),
+    // What the pnpm and yarn docs' images install next to npm (`npm install -g pnpm`).
+    (
+        "usr/lib/node_modules/{pnpm,yarn,@pnpm/exe}",
+        Effect::Zone(Category::Runtime, "the package manager, installed globally beside npm", false),
+    ),
+    (
+        "usr/local/lib/node_modules/{pnpm,yarn,@pnpm/exe}",
+        Effect::Zone(Category::Runtime, "the package manager, installed globally beside npm", false),
+    ),
     // Distroless node images install node under /nodejs, outside any package.
     (
         "nodejs",

@@ -41,6 +41,10 @@ pub struct Args {
     /// The Dockerfile AFTER was built from.
     #[arg(long, value_name = "FILE", conflicts_with = "dockerfile")]
     pub after_dockerfile: Option<PathBuf>,
+    /// Two images side by side (what each adds beyond the layers both have) instead of
+    /// BEFORE and AFTER.
+    #[arg(long)]
+    pub side_by_side: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Write the report to FILE instead of stdout.
@@ -72,7 +76,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
         ..AttributionArgs::default()
     };
     let out = match args.images.as_slice() {
-        [before, after] => {
+        [before, after] if !args.side_by_side => {
             let before_opts = side(&args.before_dockerfile).options(args.platform.clone(), g)?;
             let after_opts = side(&args.after_dockerfile).options(args.platform.clone(), g)?;
             let before = analyze(before, &before_opts, g.quiet)?;

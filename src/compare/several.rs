@@ -37,7 +37,7 @@ pub struct Member {
     pub adds: Vec<CategoryBytes>,
     /// The whole image by category (largest first).
     pub categories: Vec<CategoryBytes>,
-    /// Its stages, with whether every image has all of that stage's layers.
+    /// Its stages, with whether every image has all of that stage's layers (those with files).
     pub stages: Vec<StageBytes>,
 }
 
@@ -125,6 +125,12 @@ pub fn several(images: &[&Analysis]) -> Several {
             }
         }
         let shared_layer: Vec<bool> = a.layers.iter().map(|l| held_by(a, l.index) == n).collect();
+        // A layer with no files (a WORKDIR that made a directory, an empty tar) has the same
+        // diff_id in any image: it says nothing about a stage being shared.
+        let empty = |i: usize| {
+            let l = &a.layers[i];
+            l.added.files + l.modified.files + l.deleted.files == 0
+        };
         let mut adds: HashMap<Category, (u64, u64)> = HashMap::new();
         for (node, e) in a.index.final_files() {
             if shared_layer[e.layer as usize] {
@@ -147,7 +153,8 @@ pub fn several(images: &[&Analysis]) -> Several {
             .map(|s| StageBytes {
                 stage: s.stage.clone(),
                 bytes: s.bytes,
-                shared: !s.layers.is_empty() && s.layers.iter().all(|&i| shared_layer[i]),
+                shared: s.layers.iter().any(|&i| !empty(i))
+                    && s.layers.iter().all(|&i| empty(i) || shared_layer[i]),
             })
             .collect();
         members.push(Member {

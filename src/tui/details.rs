@@ -40,7 +40,7 @@ fn side_line(
         spans.push(Span::raw(text));
         spans.push(Span::styled(cat.to_string(), Style::default().fg(category_color(cat))));
         if let Some(p) = pkg {
-            spans.push(Span::raw(format!(" · {} {}", p.name, p.version)));
+            spans.push(Span::raw(format!(" · {} {}", p.label(), p.version)));
         }
     } else {
         text.push_str(&format!(" · {} files", count(ix.node_files[node as usize] as u64)));
@@ -124,7 +124,7 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model) {
         if let Some(p) = pkg {
             lines.push(Line::from(vec![
                 key("package"),
-                Span::raw(format!("{} {} {}", p.ecosystem.name(), p.name, p.version)),
+                Span::raw(format!("{} {} {}", p.ecosystem.name(), p.label(), p.version)),
             ]));
         }
         match entry.kind {

@@ -179,6 +179,11 @@ pub fn collect(cx: &mut Cx) {
             "lock.yaml" if path.ends_with("node_modules/.pnpm/lock.yaml") => {
                 parent_of(parent_of(parent_of(path)))
             }
+            // A lockfile a published package ships (inside a node_modules) is not an
+            // install's record: npm and yarn ignore it.
+            "package-lock.json" | "yarn.lock" | "pnpm-lock.yaml" if path.contains("node_modules/") => {
+                continue;
+            }
             "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml" => parent_of(path),
             _ => continue,
         };
