@@ -5,6 +5,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use flate2::bufread::MultiGzDecoder;
 use serde::Serialize;
 
+use super::ahead::ReadAhead;
 use super::digest::{Algorithm, Digest, HashingReader};
 use super::store::ReadSeek;
 use super::{LayerSource, SourceError, Verify};
@@ -55,6 +56,54 @@ impl Decoder {
     }
 }
 
+type Decoded = HashingReader<Decoder>;
+
+/// The decoded stream: read on the caller's thread (a plain tar, which seeks), or decoded
+/// ahead on a thread of its own (see [`ReadAhead`]).
+enum Inner {
+    Direct(Decoded),
+    Ahead(ReadAhead<Decoded>),
+}
+
+impl Inner {
+    /// Decoded bytes read or skipped so far.
+    fn count(&self) -> u64 {
+        match self {
+            Inner::Direct(h) => h.count(),
+            Inner::Ahead(a) => a.position(),
+        }
+    }
+
+    /// Reads and discards up to `n` decoded bytes; fewer only at the end of the stream.
+    fn discard(&mut self, n: u64) -> io::Result<u64> {
+        match self {
+            Inner::Direct(h) => io::copy(&mut h.take(n), &mut io::sink()),
+            Inner::Ahead(a) => a.skip(n),
+        }
+    }
+
+    /// The decoder, the digest of the decoded bytes (when they were hashed) and their count;
+    /// `None` when the decoding thread died.
+    fn into_parts(self) -> Option<(Decoder, Option<Digest>, u64)> {
+        let h = match self {
+            Inner::Direct(h) => h,
+            Inner::Ahead(a) => a.into_inner()?,
+        };
+        let count = h.count();
+        let (decoder, digest) = h.into_parts();
+        Some((decoder, digest, count))
+    }
+}
+
+impl Read for Inner {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Inner::Direct(h) => h.read(buf),
+            Inner::Ahead(a) => a.read(buf),
+        }
+    }
+}
+
 /// A decompressed layer. Read the tar from it, then call [`LayerStream::finish`], which reads
 /// whatever is left and checks the digest: a layer is only trusted once finish returns Ok.
 pub struct LayerStream {
@@ -63,7 +112,7 @@ pub struct LayerStream {
     verify: Verify,
     declared_size: Option<u64>,
     compression: Compression,
-    inner: HashingReader<Decoder>,
+    inner: Inner,
     /// The digest being computed on another thread over the mapped blob, if it is.
     background: Option<std::thread::JoinHandle<Option<Digest>>>,
     /// Bytes of the blob as stored.
@@ -195,7 +244,10 @@ impl LayerStream {
             verify: layer.verify.clone(),
             declared_size: layer.declared_size,
             compression,
-            inner: HashingReader::new(decoder, diff_algo),
+            inner: match compression {
+                Compression::None => Inner::Direct(HashingReader::new(decoder, diff_algo)),
+                _ => Inner::Ahead(ReadAhead::new(HashingReader::new(decoder, diff_algo))),
+            },
             background,
             blob_size: size,
             max_tar: u64::MAX,
@@ -273,16 +325,18 @@ impl LayerStream {
         let Verify::Blob(expected) = &self.verify else {
             return decoding;
         };
-        let (decoder, _) = self.inner.into_parts();
         let got = match self.background {
             Some(h) => h.join().ok().flatten(),
-            None => match decoder.into_raw().finish() {
-                Ok((_, d)) => d,
-                Err(e) => match BlobMismatch::of(&e) {
-                    Some(message) => {
-                        return SourceError::Layer { index: self.index, digest: self.label, message };
-                    }
-                    None => None,
+            None => match self.inner.into_parts().map(|(d, ..)| d.into_raw().finish()) {
+                None => return decoding,
+                Some(finished) => match finished {
+                    Ok((_, d)) => d,
+                    Err(e) => match BlobMismatch::of(&e) {
+                        Some(message) => {
+                            return SourceError::Layer { index: self.index, digest: self.label, message };
+                        }
+                        None => None,
+                    },
                 },
             },
         };
@@ -309,7 +363,7 @@ impl LayerStream {
         let label = self.label.clone();
         let err = |message: String| SourceError::Layer { index, digest: label.clone(), message };
         let compression = self.compression;
-        if let Err(e) = io::copy(&mut self.inner, &mut io::sink()) {
+        if let Err(e) = self.discard_to_end() {
             let what = match compression {
                 Compression::Gzip => "gzip stream",
                 Compression::Zstd => "zstd stream",
@@ -322,11 +376,10 @@ impl LayerStream {
             });
             return Err(self.fail_because(decoding));
         }
-        let inner = self.inner;
         let raw_err =
             |e: io::Error| err(BlobMismatch::of(&e).unwrap_or_else(|| format!("cannot read blob: {e}")));
-        let tar_bytes = inner.count();
-        let (decoder, diff) = inner.into_parts();
+        let (decoder, diff, tar_bytes) =
+            self.inner.into_parts().ok_or_else(|| err("the layer's decoder stopped".into()))?;
         let (blob_bytes, blob_digest) = decoder.into_raw().finish().map_err(raw_err)?;
         if let Some(declared) = self.declared_size
             && declared != blob_bytes
@@ -371,10 +424,31 @@ impl Read for LayerStream {
 }
 
 impl LayerStream {
+    /// Reads and discards up to `n` bytes, in slices, so a bomb's one huge entry (or what
+    /// follows the tar's end) meets the ratio check as it is skipped.
+    fn discard(&mut self, n: u64) -> io::Result<u64> {
+        let mut done = 0;
+        while done < n {
+            let step = (n - done).min(16 << 20);
+            let got = self.inner.discard(step)?;
+            done += got;
+            self.check_ratio()?;
+            if got < step {
+                break;
+            }
+        }
+        Ok(done)
+    }
+
+    fn discard_to_end(&mut self) -> io::Result<()> {
+        self.discard(u64::MAX).map(|_| ())
+    }
+
     /// Whether entry bodies can be skipped without reading them: a plain tar whose digest is
     /// checked elsewhere. Then content hashes are taken later, only where needed.
     pub fn seeks(&self) -> bool {
-        !self.inner.hashing() && matches!(self.inner.get_ref(), Decoder::Plain(r) if !r.get_ref().hashing())
+        matches!(&self.inner, Inner::Direct(h)
+            if !h.hashing() && matches!(h.get_ref(), Decoder::Plain(r) if !r.get_ref().hashing()))
     }
 }
 
@@ -389,21 +463,12 @@ impl io::Seek for LayerStream {
             _ => return Err(io::Error::new(io::ErrorKind::Unsupported, "a layer stream only seeks forward")),
         };
         if self.seeks() {
-            let Decoder::Plain(r) = self.inner.get_mut() else { unreachable!("seeks() checked the decoder") };
+            let Inner::Direct(h) = &mut self.inner else { unreachable!("seeks() checked the stream") };
+            let Decoder::Plain(r) = h.get_mut() else { unreachable!("seeks() checked the decoder") };
             r.seek_relative(n)?;
-            self.inner.skipped(n as u64);
-        } else {
-            // In slices, so a bomb's one huge entry meets the ratio check as it is skipped.
-            let mut left = n as u64;
-            while left > 0 {
-                let step = left.min(16 << 20);
-                let got = io::copy(&mut (&mut self.inner).take(step), &mut io::sink())?;
-                if got < step {
-                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "unexpected EOF during skip"));
-                }
-                left -= step;
-                self.check_ratio()?;
-            }
+            h.skipped(n as u64);
+        } else if self.discard(n as u64)? < n as u64 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "unexpected EOF during skip"));
         }
         Ok(self.inner.count())
     }

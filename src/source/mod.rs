@@ -1,6 +1,7 @@
 //! Image sources: references, manifests, platform selection, configs, and each layer blob
 //! opened as a verified, decompressed byte stream.
 
+mod ahead;
 mod daemon;
 pub mod digest;
 mod docker_archive;
