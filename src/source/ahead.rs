@@ -40,18 +40,18 @@ impl<R: Read + Send + 'static> ReadAhead<R> {
             loop {
                 let mut buf = spares.try_recv().unwrap_or_else(|_| vec![0; CHUNK]);
                 buf.resize(CHUNK, 0);
-                match fill(&mut inner, &mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        buf.truncate(n);
-                        if tx.send(Ok(buf)).is_err() {
-                            break; // the reader is gone
-                        }
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        break;
-                    }
+                let (n, error) = fill(&mut inner, &mut buf);
+                buf.truncate(n);
+                // The bytes before an error first, so the reader meets it where it happened.
+                if n > 0 && tx.send(Ok(buf)).is_err() {
+                    break; // the reader is gone
+                }
+                if let Some(e) = error {
+                    let _ = tx.send(Err(e));
+                    break;
+                }
+                if n == 0 {
+                    break;
                 }
             }
             inner
@@ -140,18 +140,18 @@ impl<R> Drop for ReadAhead<R> {
     }
 }
 
-/// Reads until `buf` is full or the stream ends.
-fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+/// Reads until `buf` is full, the stream ends or a read fails: the bytes read, and the error.
+fn fill(r: &mut impl Read, buf: &mut [u8]) -> (usize, Option<io::Error>) {
     let mut n = 0;
     while n < buf.len() {
         match r.read(&mut buf[n..]) {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) => return (n, Some(e)),
         }
     }
-    Ok(n)
+    (n, None)
 }
 
 #[cfg(test)]
