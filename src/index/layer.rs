@@ -50,7 +50,10 @@ pub struct Span {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RawEntry {
-    pub path: Span,
+    /// The directory the entry is in: an index into `RawLayer::dirs`.
+    pub dir: u32,
+    /// The last component of the path (empty only for an opaque marker at the root).
+    pub name: Span,
     pub link: Option<Span>,
     pub kind: Kind,
     pub size: u64,
@@ -70,6 +73,9 @@ pub struct RawEntry {
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct RawLayer {
     text: String,
+    /// The directories the entries are in, each once (a layer's paths are mostly their
+    /// directories: a deep `node_modules` path is 100 bytes, its name 12).
+    dirs: Vec<Span>,
     pub entries: Vec<RawEntry>,
     /// Contents of the files `ReadOptions::capture` asked for.
     pub captured: Vec<Box<[u8]>>,
@@ -98,30 +104,37 @@ impl RawLayer {
             let (a, b) = (sp.start as usize, sp.start as usize + sp.len as usize);
             b <= self.text.len() && self.text.is_char_boundary(a) && self.text.is_char_boundary(b)
         };
-        self.entries.iter().all(|e| {
-            span_ok(e.path)
-                && e.link.is_none_or(span_ok)
-                && e.size <= MAX_FILE_SIZE
-                && e.captured.is_none_or(|c| (c as usize) < self.captured.len())
-                && e.elf.is_none_or(|c| (c as usize) < self.elf.len())
-                && clean_path(self.str(e.path)).is_ok_and(|p| p.as_deref() == Some(self.str(e.path)))
-        })
+        self.dirs.iter().all(|&d| span_ok(d))
+            && self.entries.iter().all(|e| {
+                span_ok(e.name)
+                    && (e.dir as usize) < self.dirs.len()
+                    && e.link.is_none_or(span_ok)
+                    && e.size <= MAX_FILE_SIZE
+                    && e.captured.is_none_or(|c| (c as usize) < self.captured.len())
+                    && e.elf.is_none_or(|c| (c as usize) < self.elf.len())
+                    && !self.str(e.name).contains('/')
+                    && {
+                        let path = self.path(e);
+                        clean_path(&path).is_ok_and(|p| p.as_deref() == Some(path.as_str()))
+                    }
+            })
     }
 
     /// Whether a layer from the cache keeps to this run's limits (they may be lower than those
     /// of the run that wrote it).
     pub fn within(&self, limits: &Limits) -> bool {
         self.entries.len() as u64 <= limits.entries
-            && self.entries.iter().all(|e| check_path(self.str(e.path), limits).is_ok())
+            && self.entries.iter().all(|e| check_path(&self.path(e), limits).is_ok())
     }
 
     /// Takes the layer's captured contents out of the image's budget, dropping those past it.
     pub fn keep_within(&mut self, kept: &Kept) {
         for e in &mut self.entries {
             let Some(c) = e.captured else { continue };
-            let path = &self.text[e.path.start as usize..e.path.start as usize + e.path.len as usize];
+            let text = |sp: Span| &self.text[sp.start as usize..sp.start as usize + sp.len as usize];
+            let path = join(text(self.dirs[e.dir as usize]), text(e.name));
             let data = &mut self.captured[c as usize];
-            if !kept.take(data.len() as u64, path) {
+            if !kept.take(data.len() as u64, &path) {
                 *data = Box::default();
                 e.captured = None;
                 self.incomplete = true;
@@ -133,6 +146,46 @@ impl RawLayer {
         &self.text[span.start as usize..span.start as usize + span.len as usize]
     }
 
+    /// The entry's directory (`""` at the root) and name.
+    pub fn parts(&self, e: &RawEntry) -> (&str, &str) {
+        (self.str(self.dirs[e.dir as usize]), self.str(e.name))
+    }
+
+    /// The entry's clean relative path.
+    pub fn path(&self, e: &RawEntry) -> String {
+        let (dir, name) = self.parts(e);
+        join(dir, name)
+    }
+
+    /// Appends a clean path as its directory (shared with the entries before it in that
+    /// directory, which `seen` finds) and its name.
+    fn push_path(&mut self, path: &str, seen: &mut DirsSeen) -> Option<(u32, Span)> {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let key = seen.hasher().hash_one(dir);
+        let known = seen.get(&key).copied().filter(|&d| self.str(self.dirs[d as usize]) == dir);
+        let d = match known {
+            Some(d) => d,
+            None => {
+                let span = self.push_str(dir)?;
+                let d = u32::try_from(self.dirs.len()).ok()?;
+                self.dirs.push(span);
+                seen.insert(key, d);
+                d
+            }
+        };
+        Some((d, self.push_str(name)?))
+    }
+
+    /// Gives back what the vectors reserved past their length: a layer waits whole for the
+    /// layers below it to be merged.
+    fn shrink(&mut self) {
+        self.text.shrink_to_fit();
+        self.dirs.shrink_to_fit();
+        self.entries.shrink_to_fit();
+        self.captured.shrink_to_fit();
+        self.elf.shrink_to_fit();
+    }
+
     /// Appends a path; `None` when the layer's paths would pass 4 GiB, which a span cannot
     /// address (the entry and path limits keep real layers far below it).
     fn push_str(&mut self, s: &str) -> Option<Span> {
@@ -142,6 +195,13 @@ impl RawLayer {
         self.text.push_str(s);
         Some(Span { start, len })
     }
+}
+
+/// The directories a layer has named so far, by the hash of their path.
+type DirsSeen = std::collections::HashMap<u64, u32, ahash::RandomState>;
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") }
 }
 
 /// Files whose contents are kept are metadata (package databases, lock files); a larger
@@ -170,6 +230,7 @@ pub fn read_layer(index: usize, stream: LayerStream, opts: &ReadOptions) -> Resu
     let opts = &ReadOptions { hash_contents: opts.hash_contents && !hashes_deferred, ..*opts };
     let mut archive = tar::Archive::new(stream);
     let outcome = read_entries(&mut archive, &mut layer, opts);
+    layer.shrink();
     let stream = archive.into_inner();
     match outcome {
         Ok(()) => {}
@@ -201,6 +262,7 @@ fn read_entries<R: Read + std::io::Seek>(
     // Which entry holds each captured path: a path written again later in the same layer
     // replaces the earlier copy instead of adding to the budget.
     let mut captured_at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut dirs = DirsSeen::default();
     let entries = archive.entries_with_seek().map_err(|e| ReadError::Io("cannot read tar".into(), e))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| ReadError::Io("cannot read tar entry".into(), e))?;
@@ -342,13 +404,14 @@ fn read_entries<R: Read + std::io::Seek>(
             hash = h.map_or(0, |h| if at > 0 { h.digest() } else { 0 });
         }
         let too_long = || ReadError::Entry(format!("the paths of the layer pass {} bytes", u32::MAX));
-        let path = layer.push_str(&path).ok_or_else(too_long)?;
+        let (dir, name) = layer.push_path(&path, &mut dirs).ok_or_else(too_long)?;
         let link = match link {
             Some(l) => Some(layer.push_str(&l).ok_or_else(too_long)?),
             None => None,
         };
         layer.entries.push(RawEntry {
-            path,
+            dir,
+            name,
             link,
             kind,
             size,

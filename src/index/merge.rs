@@ -96,7 +96,7 @@ impl<'k> Merger<'k> {
         // Whiteouts only ever apply to the layers below, wherever they sit in the tar, so
         // apply them all before this layer's own files.
         for r in raw.entries.iter().filter(|r| matches!(r.kind, Kind::Whiteout | Kind::Opaque)) {
-            let node = self.node_for(raw.str(r.path));
+            let node = self.node_for(&raw.path(r));
             if r.kind == Kind::Whiteout {
                 self.hide(node, layer, HiddenHow::Deleted, &mut changes.deleted);
             }
@@ -117,15 +117,12 @@ impl<'k> Merger<'k> {
                 link: NONE,
             });
         }
-        let mut last_parent: Option<(String, NodeId)> = None;
+        // By the layer's directory index: entries of one directory mostly come together.
+        let mut last_parent: Option<(u32, NodeId)> = None;
         for r in raw.entries.iter().filter(|r| !matches!(r.kind, Kind::Whiteout | Kind::Opaque)) {
-            let path = raw.str(r.path);
-            let (dir, base) = match path.rsplit_once('/') {
-                Some((d, b)) => (d, b),
-                None => ("", path),
-            };
-            let parent = match &last_parent {
-                Some((d, id)) if d == dir => *id,
+            let (dir, base) = raw.parts(r);
+            let parent = match last_parent {
+                Some((d, id)) if d == r.dir => id,
                 _ => {
                     let id = self.node_for(dir);
                     // Something that is not a directory cannot hold children: a lower file or
@@ -138,7 +135,7 @@ impl<'k> Merger<'k> {
                         }
                         a = self.ix.paths.parent(n);
                     }
-                    last_parent = Some((dir.to_string(), id));
+                    last_parent = Some((r.dir, id));
                     id
                 }
             };
