@@ -61,6 +61,12 @@ impl PathArena {
         id
     }
 
+    /// Gives back what growing reserved: the tree is complete.
+    pub fn shrink_to_fit(&mut self) {
+        self.nodes.shrink_to_fit();
+        self.lookup.shrink_to_fit();
+    }
+
     /// Looks a path up without creating it.
     pub fn find(&self, path: &str) -> Option<NodeId> {
         let mut cur = ROOT;
