@@ -61,11 +61,10 @@ pub fn walk(
         package: vec![NONE; n_nodes],
     };
     let root = Ctx { depth: 0, top: ROOT, zone: None, pkg: NONE, area: Area::None, app: AppPart::Outside };
-    let mut ctx: Vec<Ctx> = vec![root; n_nodes];
+    // Contexts are kept for directories only (a file reads its parent's): a slot per node.
+    let mut ctxs = Contexts { slot: vec![NONE; n_nodes], list: vec![root] };
+    ctxs.slot[ROOT as usize] = 0;
     let mut user_reasons: HashMap<String, u32> = HashMap::new();
-    // Paths of shallow directories (see MAX_RULE_DEPTH): a hostile 50,000-level tree costs no
-    // path strings.
-    let mut dir_paths: HashMap<NodeId, String> = HashMap::new();
 
     for node in 1..n_nodes as NodeId {
         let n = node as usize;
@@ -73,34 +72,26 @@ pub fn walk(
             continue;
         }
         let parent = ix.paths.parent(node).unwrap_or(ROOT);
-        let p = ctx[parent as usize];
+        let p = ctxs.of(parent, root);
         let name = ix.paths.name(node);
         if ix.is_dir(node) {
             let depth = p.depth + 1;
-            let path = match (parent == ROOT, dir_paths.get(&parent)) {
-                (true, _) => Some(name.to_string()),
-                (false, Some(pp)) if depth <= MAX_RULE_DEPTH => Some(format!("{pp}/{name}")),
-                _ => None,
-            };
-            let grandparent_zone = ix.paths.parent(parent).map(|g| ctx[g as usize].zone);
+            // Only shallow directories match place rules: a hostile 50,000-level tree costs
+            // no path strings.
+            let path = (depth <= MAX_RULE_DEPTH).then(|| relative(ix, node));
+            let grandparent_zone = ix.paths.parent(parent).and_then(|g| ctxs.of(g, root).zone);
             let zone = places.zone(path.as_deref(), p.zone, reasons);
-            let zone = places.node_gyp(ix, parent, name, zone, p.zone, grandparent_zone.flatten());
+            let zone = places.node_gyp(ix, parent, name, zone, p.zone, grandparent_zone);
             let c = enter(ix, node, parent, name, p, zone, app, owners, fallback.node_modules, reasons);
-            ctx[n] = Ctx { depth, top: if parent == ROOT { node } else { p.top }, ..c };
-            if let Some(path) = path {
-                dir_paths.insert(node, path);
-            }
+            ctxs.slot[n] = ctxs.list.len() as u32;
+            ctxs.list.push(Ctx { depth, top: if parent == ROOT { node } else { p.top }, ..c });
             continue;
         }
         // A file (or symlink, device, ...).
         let pkg = file_package(ix, owners, node, parent, name, p.pkg);
         out.package[n] = pkg;
         let user = || {
-            let path = rules.has_path_rules().then(|| match (parent == ROOT, dir_paths.get(&parent)) {
-                (true, _) => name.to_string(),
-                (false, Some(pp)) => format!("{pp}/{name}"),
-                (false, None) => ix.paths.path(node).trim_start_matches('/').to_string(),
-            });
+            let path = rules.has_path_rules().then(|| relative(ix, node));
             let pkg_name = (pkg != NONE).then(|| owners.list[pkg as usize].pkg.name.as_str());
             rules.decide(path.as_deref(), pkg_name)
         };
@@ -112,7 +103,7 @@ pub fn walk(
                 .map(|z| (z.category, z.reason))
                 .or_else(|| (pkg != NONE).then(|| owners.category(pkg)))
                 .or(p.zone.map(|z| (z.category, z.reason)))
-                .or_else(|| runtime_file(&runtime, &p, parent, name, &dir_paths, reasons))
+                .or_else(|| runtime_file(ix, &runtime, &p, parent, name, reasons))
                 .or_else(|| app.and_then(|a| a.decide(p.app, name, reasons)))
                 .or_else(|| (entry == Some(node)).then(|| (Category::App, entry_reason.unwrap_or_default())))
                 .or_else(|| fallback.dependencies(p.area))
@@ -125,6 +116,30 @@ pub fn walk(
         out.reason[n] = reason;
     }
     out
+}
+
+/// The contexts of the directories walked so far.
+struct Contexts {
+    /// Per node: its directory's index in `list`, or NONE.
+    slot: Vec<u32>,
+    list: Vec<Ctx>,
+}
+
+impl Contexts {
+    /// The context of directory `node`; `root`'s for a node that is no directory walked.
+    fn of(&self, node: NodeId, root: Ctx) -> Ctx {
+        match self.slot[node as usize] {
+            NONE => root,
+            i => self.list[i as usize],
+        }
+    }
+}
+
+/// A node's path without the leading `/`, as place and user rules match it.
+fn relative(ix: &Index, node: NodeId) -> String {
+    let mut path = ix.paths.path(node);
+    path.remove(0);
+    path
 }
 
 /// The context of directory `node` below `parent` (whose context is `p`), in zone `zone`.
@@ -201,11 +216,11 @@ fn file_package(ix: &Index, owners: &Owners, node: NodeId, parent: NodeId, name:
 /// Step 4 for a file: a virtualenv's, or a runtime file near the root outside any package,
 /// dependency area or app.
 fn runtime_file(
+    ix: &Index,
     runtime: &Runtime,
     p: &Ctx,
     parent: NodeId,
     name: &str,
-    dir_paths: &HashMap<NodeId, String>,
     reasons: &mut Reasons,
 ) -> Option<(Category, u32)> {
     if p.area == Area::Venv {
@@ -214,7 +229,6 @@ fn runtime_file(
     if p.area != Area::None || p.app != AppPart::Outside || p.depth > 4 {
         return None;
     }
-    let parent_path = dir_paths.get(&parent).map(String::as_str).unwrap_or("");
-    let path = if parent_path.is_empty() { name.to_string() } else { format!("{parent_path}/{name}") };
+    let path = if parent == ROOT { name.to_string() } else { format!("{}/{name}", relative(ix, parent)) };
     runtime.file(&path, reasons)
 }
