@@ -116,3 +116,27 @@ fn inspect_in(cwd: &Path, args: &[&str], image: &str) -> Value {
     all.push(image.to_str().unwrap());
     inspect_json_in(cwd, &all)
 }
+
+#[test]
+fn layers_without_history_are_an_unknown_stage_said_once_with_why() {
+    use support::{Img, Layer, file, oci_files, write_dir};
+    let img = Img {
+        no_history: true,
+        ..Img::new(vec![
+            Layer::new(vec![file("etc/os-release", 100, b'a')]),
+            Layer::new(vec![file("app/server.js", 200, b'b')]),
+        ])
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("img");
+    write_dir(&layout, &oci_files(&[("latest", &img)]));
+    let empty = tempfile::tempdir().unwrap();
+    let v = inspect_json_in(empty.path(), &[&format!("oci:{}", layout.display())]);
+    assert_eq!(stages(&v), vec![None, None], "nothing says what made either layer");
+    let unknown: Vec<String> = notes(&v).into_iter().filter(|n| n.contains("unknown stage")).collect();
+    assert_eq!(unknown.len(), 1, "said once: {:?}", notes(&v));
+    assert!(unknown[0].contains("layers 0, 1") && unknown[0].contains("no Dockerfile"), "{unknown:?}");
+    let table: Vec<&str> =
+        v["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
+    assert_eq!(table, ["unknown stage"], "one row for both layers");
+}

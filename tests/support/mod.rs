@@ -178,6 +178,8 @@ pub struct Img {
     pub empty_history: Vec<(usize, String)>,
     /// The config's `config` object (Cmd, WorkingDir, Env, ...).
     pub run: Value,
+    /// Writes the config without any history, as some builders and flattening tools do.
+    pub no_history: bool,
 }
 
 impl Img {
@@ -188,6 +190,7 @@ impl Img {
             arch: "amd64",
             empty_history: Vec::new(),
             run: json!({"Env": ["PATH=/usr/bin"], "Cmd": ["node", "dist/server.js"], "WorkingDir": "/app"}),
+            no_history: false,
         }
     }
     pub fn run(mut self, run: Value) -> Img {
@@ -244,13 +247,16 @@ pub fn build(img: &Img) -> Built {
         layers.push((d.clone(), tar, l.comp));
         blobs.push((d, blob));
     }
-    let config = serde_json::to_vec(&json!({
+    let mut config = json!({
         "architecture": img.arch, "os": img.os, "created": "2026-01-01T00:00:00Z",
         "config": img.run,
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": history,
-    }))
-    .unwrap();
+    });
+    if img.no_history {
+        config.as_object_mut().unwrap().remove("history");
+    }
+    let config = serde_json::to_vec(&config).unwrap();
     let config_digest = sha256(&config);
     blobs.push((config_digest.clone(), config.clone()));
     let manifest = serde_json::to_vec(&json!({
