@@ -361,3 +361,42 @@ fn findings_overlay_snapshot() {
     update(&mut m, Msg::Findings);
     insta::assert_snapshot!(draw(&mut m, 120, 30));
 }
+
+#[test]
+fn views_computed_on_the_worker_thread_are_the_views_computed_in_place() {
+    let mut here = Model::compare(demo("node-single.oci.tar"), demo("node-multi.oci.tar"));
+    let mut worker = Model::compare(demo("node-single.oci.tar"), demo("node-multi.oci.tar"));
+    worker.background();
+    let steps: [fn(&mut Model); 8] = [
+        |m| update(m, Msg::ExpandAll),
+        |m| filter(m, "node_modules"),
+        |m| update(m, Msg::CycleCategory),
+        |m| update(m, Msg::ToggleLayerMode),
+        |m| filter(m, "*.js"),
+        |m| update(m, Msg::ToggleChangedOnly),
+        |m| filter(m, "re:("),
+        |m| update(m, Msg::Escape),
+    ];
+    for step in &steps {
+        step(&mut here);
+        let rows = worker.rows.clone();
+        step(&mut worker);
+        // Until the worker answers, the tree is the one drawn before the key.
+        if worker.pending {
+            assert_eq!(worker.rows, rows);
+        }
+        worker.wait();
+        assert!(!worker.pending);
+        assert_eq!(worker.rows, here.rows);
+        assert_eq!(worker.view_size, here.view_size);
+        assert_eq!(worker.view_before, here.view_before);
+        assert_eq!(worker.filter_error, here.filter_error);
+    }
+    // A burst of keys is answered with the view of the last one.
+    for _ in 0..5 {
+        update(&mut worker, Msg::CycleCategory);
+        update(&mut here, Msg::CycleCategory);
+    }
+    worker.wait();
+    assert_eq!(worker.rows, here.rows);
+}

@@ -1,7 +1,7 @@
 //! The path filter: text, glob or regex, and the lowercased paths it matches against.
 
-use super::model::Model;
-use crate::index::NodeId;
+use crate::index::{NONE, NodeId};
+use crate::view::{Tree, Trees};
 
 /// How the path filter matches.
 #[derive(Debug)]
@@ -48,7 +48,7 @@ impl PathMatch {
 /// plus one name, built in id order (parents first).
 pub(super) struct PathCache {
     text: String,
-    pub(super) start: Vec<u32>,
+    start: Vec<u32>,
     len: Vec<u32>,
 }
 
@@ -57,12 +57,14 @@ pub(super) struct PathCache {
 const PATH_CACHE_LIMIT: u64 = 256 << 20;
 
 impl PathCache {
-    pub(super) fn build(m: &Model, n: usize) -> Option<PathCache> {
+    pub(super) fn build(tree: &Trees, parents: &[NodeId]) -> Option<PathCache> {
+        let n = parents.len();
+        let parent = |node: usize| Some(parents[node]).filter(|&p| p != NONE);
         let mut total = 0u64;
         let mut lens = vec![0u64; n];
         for node in 1..n {
             let id = node as NodeId;
-            lens[node] = m.parent(id).map_or(0, |p| lens[p as usize]) + 1 + m.name(id).len() as u64;
+            lens[node] = parent(node).map_or(0, |p| lens[p as usize]) + 1 + tree.name(id).len() as u64;
             total += lens[node];
             if total > PATH_CACHE_LIMIT {
                 return None;
@@ -72,12 +74,12 @@ impl PathCache {
         for node in 1..n {
             let id = node as NodeId;
             let at = c.text.len();
-            if let Some(p) = m.parent(id) {
+            if let Some(p) = parent(node) {
                 let (s, l) = (c.start[p as usize] as usize, c.len[p as usize] as usize);
                 c.text.extend_from_within(s..s + l);
             }
             c.text.push('/');
-            c.text.extend(m.name(id).chars().flat_map(char::to_lowercase));
+            c.text.extend(tree.name(id).chars().flat_map(char::to_lowercase));
             c.start[node] = at as u32;
             c.len[node] = (c.text.len() - at) as u32;
         }

@@ -2,6 +2,7 @@
 //! [`model::Msg`]s made from keys and the mouse, [`model::update`], and [`view`], one file per
 //! pane. Loading runs on another thread while a progress view is shown.
 
+mod compute;
 pub mod details;
 mod filter;
 pub mod findings;
@@ -83,11 +84,15 @@ pub fn view(f: &mut Frame, m: &Model) {
     let status = match &m.typing {
         Some(t) => Line::from(format!("filter: {t}▏ (Enter applies, Esc cancels)")),
         None => {
-            let mut spans = vec![Span::raw(format!(
+            let mut spans = Vec::new();
+            if m.pending {
+                spans.push(Span::styled(" updating…", Style::default().fg(Color::Yellow)));
+            }
+            spans.push(Span::raw(format!(
                 " {}{} · Tab pane · Enter open · / filter · c category · x changed · m layer view · ? help · q quit",
                 if m.cmp.is_some() { "compare · " } else { "" },
                 if m.focus == Pane::Tree { "files" } else { "layers" }
-            ))];
+            )));
             if let Some(worst) = m.a.findings.first() {
                 let n = m.a.findings.len();
                 spans.push(Span::styled(
@@ -240,11 +245,24 @@ where
         };
         let size = terminal.size()?;
         model::update(&mut m, Msg::Resize(size.width, size.height));
+        m.background();
+        let mut redraw = true;
         loop {
-            terminal.draw(|f| {
-                m.page = areas(f.area(), m.layer_count()).tree.height.saturating_sub(2) as usize;
-                view(f, &m)
-            })?;
+            if redraw {
+                terminal.draw(|f| {
+                    m.page = areas(f.area(), m.layer_count()).tree.height.saturating_sub(2) as usize;
+                    view(f, &m)
+                })?;
+            }
+            redraw = m.poll();
+            if redraw {
+                continue;
+            }
+            // While the worker computes a view, look for it between keys.
+            let wait = if m.pending { Duration::from_millis(8) } else { Duration::from_secs(1) };
+            if !event::poll(wait)? {
+                continue;
+            }
             let msg = match event::read()? {
                 Event::Key(k) => key_msg(k, m.typing.is_some()),
                 Event::Resize(w, h) => Some(Msg::Resize(w, h)),
@@ -253,6 +271,7 @@ where
             };
             if let Some(msg) = msg {
                 model::update(&mut m, msg);
+                redraw = true;
             }
             if m.quit {
                 return Ok(());

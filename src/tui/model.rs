@@ -2,14 +2,15 @@
 //! the only place the model changes, so tests drive it exactly as the keys do.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
-use super::filter::{PathCache, PathMatch};
+use super::compute::{Computed, Computer, Engine, Request, Shared};
 use crate::analysis::Analysis;
 use crate::classify::Category;
 use crate::compare::{Comparison, DEFAULT_LEAKS, compare};
 use crate::index::{Change, NONE, NodeId, ROOT};
 pub use crate::view::LayerMode;
-use crate::view::{DiffTree, Single, Tree, Trees, Union, View, diff_view, layer_view};
+use crate::view::{DiffTree, Single, Tree, Trees, Union, View};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -82,8 +83,8 @@ pub struct Cmp {
 }
 
 pub struct Model {
-    pub a: Analysis,
-    pub cmp: Option<Box<Cmp>>,
+    pub a: Arc<Analysis>,
+    pub cmp: Option<Arc<Cmp>>,
     pub focus: Pane,
     pub layer: usize,
     pub layer_mode: LayerMode,
@@ -118,18 +119,14 @@ pub struct Model {
     /// Per layer (BEFORE's then AFTER's in compare mode): its surviving bytes by category,
     /// computed once.
     pub layer_categories: Vec<[u64; 11]>,
-    /// Per node: whether it is a directory, computed once.
-    dirs: Vec<bool>,
-    path_cache: Option<PathCache>,
-    base: Option<BaseView>,
-    /// Per node: its parent (NONE for the root), for the passes over every node.
-    parents: Vec<NodeId>,
-}
-
-/// The view of one layer and mode before any filter.
-struct BaseView {
-    key: (usize, LayerMode),
-    view: View,
+    /// Per node: whether it is a directory, and its parent (NONE for the root); computed once.
+    dirs: Arc<[bool]>,
+    parents: Arc<[NodeId]>,
+    engine: Option<Engine>,
+    /// The newest view asked for, and whether the worker is still computing it (the tree
+    /// shows the previous one meanwhile).
+    generation: u64,
+    pub pending: bool,
 }
 
 impl Model {
@@ -138,10 +135,10 @@ impl Model {
     }
 
     /// The model before anything is derived from the image(s).
-    fn unviewed(a: Analysis, cmp: Option<Box<Cmp>>) -> Model {
+    fn unviewed(a: Analysis, cmp: Option<Cmp>) -> Model {
         Model {
-            a,
-            cmp,
+            a: Arc::new(a),
+            cmp: cmp.map(Arc::new),
             focus: Pane::Tree,
             layer: 0,
             layer_mode: LayerMode::UpTo,
@@ -166,10 +163,11 @@ impl Model {
             view_change: Vec::new(),
             view_before: Vec::new(),
             layer_categories: Vec::new(),
-            dirs: Vec::new(),
-            path_cache: None,
-            base: None,
-            parents: Vec::new(),
+            dirs: Arc::from([]),
+            parents: Arc::from([]),
+            engine: None,
+            generation: 0,
+            pending: false,
         }
     }
 
@@ -177,10 +175,11 @@ impl Model {
     /// selected, the parent table, and the first view.
     fn finish(mut self) -> Model {
         self.layer_categories = self.tree().layer_categories();
-        self.dirs = self.tree().dir_flags();
+        self.dirs = self.tree().dir_flags().into();
         self.layer = self.layer_count().saturating_sub(1);
-        self.parents = self.parent_table();
+        self.parents = self.parent_table().into();
         self.flagged = super::findings::flags(&self);
+        self.engine = Some(Engine::Inline(Box::new(Computer::new(self.shared()))));
         self.recompute_view();
         self
     }
@@ -189,11 +188,28 @@ impl Model {
         (0..self.node_count() as NodeId).map(|n| self.parent(n).unwrap_or(NONE)).collect()
     }
 
+    fn shared(&self) -> Shared {
+        Shared {
+            a: self.a.clone(),
+            cmp: self.cmp.clone(),
+            dirs: self.dirs.clone(),
+            parents: self.parents.clone(),
+        }
+    }
+
+    /// From now on views are computed on a worker thread: a key redraws at once, and the
+    /// tree changes when [`Model::poll`] finds the view ready.
+    pub fn background(&mut self) {
+        if let Some(e) = &mut self.engine {
+            e.spawn();
+        }
+    }
+
     /// Compare mode: the tree is the union of both images, each node showing its change.
     pub fn compare(before: Analysis, after: Analysis) -> Model {
         let c = compare(&before, &after, &DEFAULT_LEAKS);
         let tree = DiffTree::build(&before, &after);
-        Model::unviewed(after, Some(Box::new(Cmp { before, c, tree }))).finish()
+        Model::unviewed(after, Some(Cmp { before, c, tree })).finish()
     }
 
     pub fn selected_node(&self) -> Option<NodeId> {
@@ -207,11 +223,7 @@ impl Model {
 
     /// In compare mode, which image a row of the layers pane belongs to and its index there.
     pub fn layer_side(&self, row: usize) -> (bool, usize) {
-        match &self.cmp {
-            Some(c) if row < c.before.layers.len() => (true, row),
-            Some(c) => (false, row - c.before.layers.len()),
-            None => (false, row),
-        }
+        super::compute::layer_side(self.cmp.as_deref(), row)
     }
 
     pub fn is_dir(&self, n: NodeId) -> bool {
@@ -252,177 +264,79 @@ impl Model {
         self.tree().category_of(n)
     }
 
-    /// Sizes and visibility for the selected layer, then the filters.
+    /// Asks for the view of the selected layer and filters: computed now, or by the worker.
     pub fn recompute_view(&mut self) {
-        // The layer's view before filters is kept: changing a filter starts from a copy of it
-        // instead of going through every entry again.
-        let key = (self.layer, self.layer_mode);
-        let base = match self.base.take() {
-            Some(b) if b.key == key => b,
-            _ => {
-                let view = match self.tree() {
-                    Trees::Two(u) => {
-                        let scope =
-                            (self.layer_mode == LayerMode::Changes).then(|| self.layer_side(self.layer));
-                        diff_view(&u, scope, &self.dirs)
-                    }
-                    Trees::One(_) => layer_view(&self.a, self.layer, self.layer_mode),
-                };
-                BaseView { key, view }
-            }
+        let r = Request {
+            layer: self.layer,
+            mode: self.layer_mode,
+            category: self.category,
+            changed_only: self.changed_only,
+            filter: self.filter.clone(),
         };
-        let View { mut size, mut shown, change, before } = base.view.clone();
-        self.base = Some(base);
-        let filtering = self.apply_filters(&mut shown, &change);
-        let n = shown.len();
-        let final_view =
-            self.cmp.is_none() && self.layer_mode == LayerMode::UpTo && self.layer + 1 >= self.a.layers.len();
-        let mut before = before;
-        // One pass up the tree (children have larger ids than their parents): with a filter, a
-        // directory is shown when something shown is below it; directory sizes are the sums
-        // of what is shown below them.
-        let sums = !final_view || filtering;
-        if sums {
-            for node in 0..n {
-                if !shown[node] || self.dirs[node] {
-                    size[node] = 0;
-                    if let Some(b) = before.get_mut(node) {
-                        *b = 0;
-                    }
+        self.generation += 1;
+        match &mut self.engine {
+            Some(Engine::Inline(c)) => {
+                let out = c.compute(&r);
+                self.apply(out);
+            }
+            Some(Engine::Worker { to, .. }) => {
+                if to.send((self.generation, r)).is_ok() {
+                    self.pending = true;
+                } else {
+                    self.inline_again();
                 }
             }
-            let mut has = if filtering { vec![false; n] } else { Vec::new() };
-            for node in (1..n).rev() {
-                if filtering && self.dirs[node] {
-                    shown[node] = has[node];
-                }
-                let p = self.parents[node];
-                if !shown[node] || p == NONE {
-                    continue;
-                }
-                let p = p as usize;
-                if filtering {
-                    has[p] = true;
-                }
-                size[p] += size[node];
-                if !before.is_empty() {
-                    before[p] += before[node];
+            None => {}
+        }
+    }
+
+    /// The worker is gone (it panicked): views are computed in place again.
+    fn inline_again(&mut self) {
+        self.engine = Some(Engine::Inline(Box::new(Computer::new(self.shared()))));
+        self.pending = false;
+        self.recompute_view();
+    }
+
+    /// Takes the newest view if the worker has it ready; whether the model changed.
+    pub fn poll(&mut self) -> bool {
+        let Some(Engine::Worker { from, .. }) = &self.engine else { return false };
+        let mut newest = None;
+        loop {
+            match from.try_recv() {
+                Ok((g, out)) if g == self.generation => newest = Some(out),
+                Ok(_) => {}
+                Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.inline_again();
+                    return true;
                 }
             }
         }
-        shown[ROOT as usize] = true;
+        newest.map(|out| self.apply(out)).is_some()
+    }
+
+    /// Waits for the view asked for last (benchmarks and tests of the worker).
+    pub fn wait(&mut self) {
+        while self.pending {
+            let Some(Engine::Worker { from, .. }) = &self.engine else { return };
+            match from.recv() {
+                Ok((g, out)) if g == self.generation => self.apply(out),
+                Ok(_) => {}
+                Err(_) => self.inline_again(),
+            }
+        }
+    }
+
+    fn apply(&mut self, out: Computed) {
+        let View { size, shown, change, before } = out.view;
+        self.filter_error = out.filter_error;
         self.view_size = size;
         self.view_shown = shown;
         self.view_change = change;
         self.view_before = before;
+        self.pending = false;
         let keep = self.selected_node();
         self.rebuild_rows(keep);
-    }
-
-    /// Keeps the leaves the filters let through (the directories above them are decided by
-    /// the caller). Returns whether any filter is on.
-    fn apply_filters(&mut self, shown: &mut [bool], change: &[Option<Change>]) -> bool {
-        let n = shown.len();
-        let matcher = if self.filter.is_empty() {
-            self.filter_error = None;
-            None
-        } else {
-            match PathMatch::parse(&self.filter) {
-                Ok(p) => {
-                    self.filter_error = None;
-                    Some(p)
-                }
-                Err(e) => {
-                    self.filter_error = Some(e);
-                    None
-                }
-            }
-        };
-        let filtering = self.category.is_some() || !self.filter.is_empty() || self.changed_only;
-        if !filtering {
-            return false;
-        }
-        let bad_pattern = self.filter_error.is_some();
-        for node in 1..n {
-            if !shown[node] || self.dirs[node] {
-                continue;
-            }
-            let mut keep = !bad_pattern;
-            if let Some(c) = self.category {
-                keep &= self.category_of(node as NodeId) == Some(c);
-            }
-            if self.changed_only {
-                keep &= change[node].is_some();
-            }
-            shown[node] = keep;
-        }
-        if let Some(p) = &matcher {
-            self.match_paths(p, shown);
-        }
-        true
-    }
-
-    /// Clears the shown leaves whose path does not match. A text without `/` can only match
-    /// inside one name, so it is decided per name and inherited down the tree; other patterns
-    /// match full paths, built once (lowercased) on first use and kept.
-    fn match_paths(&mut self, p: &PathMatch, shown: &mut [bool]) {
-        let n = shown.len();
-        if let PathMatch::Text(t) = p
-            && !t.contains('/')
-        {
-            let mut hit = vec![false; n];
-            let mut lower = String::new();
-            for node in 1..n {
-                let id = node as NodeId;
-                let p = self.parents[node];
-                let inherited = p != NONE && hit[p as usize];
-                hit[node] = inherited || {
-                    let name = self.name(id);
-                    if name.is_ascii() && !name.bytes().any(|b| b.is_ascii_uppercase()) {
-                        name.contains(t.as_str())
-                    } else {
-                        lower.clear();
-                        lower.extend(name.chars().flat_map(char::to_lowercase));
-                        lower.contains(t.as_str())
-                    }
-                };
-                if shown[node] && !self.dirs[node] && !hit[node] {
-                    shown[node] = false;
-                }
-            }
-            return;
-        }
-        if self.path_cache.as_ref().is_none_or(|c| c.start.len() != n) {
-            self.path_cache = PathCache::build(self, n);
-        }
-        let Some(cache) = self.path_cache.as_ref() else {
-            return self.match_paths_walking(p, shown);
-        };
-        for (node, keep) in shown.iter_mut().enumerate().skip(1) {
-            if *keep && !self.dirs[node] && !p.is_match(cache.path(node)) {
-                *keep = false;
-            }
-        }
-    }
-
-    /// The same without the cache: depth first with one path buffer.
-    fn match_paths_walking(&self, p: &PathMatch, shown: &mut [bool]) {
-        let mut buf = String::new();
-        let mut stack: Vec<(NodeId, usize)> = vec![(ROOT, 0)];
-        while let Some((node, len)) = stack.pop() {
-            buf.truncate(len);
-            if node != ROOT {
-                buf.push('/');
-                buf.extend(self.name(node).chars().flat_map(char::to_lowercase));
-            }
-            let i = node as usize;
-            if self.dirs[i] {
-                let here = buf.len();
-                stack.extend(self.children(node).into_iter().map(|c| (c, here)));
-            } else if shown[i] && !p.is_match(&buf) {
-                shown[i] = false;
-            }
-        }
     }
 
     /// Flattens the expanded part of the tree; only expanded directories are visited.
