@@ -14,24 +14,31 @@ pub struct HistoryInfo {
     pub created: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// A CMD or ENTRYPOINT came between the previous layer and this one: an image's last
+    /// words, so this layer starts a build on top of a finished image.
+    #[serde(skip)]
+    pub after_image_end: bool,
 }
 
 /// Pairs each layer with its history entry. Entries marked `empty_layer` (ENV, CMD, ...) made
 /// no layer and are skipped. When the counts disagree (squashed or hand-made images) only the
 /// trailing entries are paired, since builders append history as they add layers.
 pub fn pair_history(config: &ImageConfiguration, layers: usize) -> Vec<Option<HistoryInfo>> {
-    let with_layers: Vec<HistoryInfo> = config
-        .history()
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .filter(|h| !h.empty_layer().unwrap_or(false))
-        .map(|h| HistoryInfo {
+    let mut ended = false;
+    let mut with_layers: Vec<HistoryInfo> = Vec::new();
+    for h in config.history().as_deref().unwrap_or_default() {
+        if h.empty_layer().unwrap_or(false) {
+            let step = h.created_by().as_deref().and_then(|c| history::parse(c, h.comment().as_deref()));
+            ended |= step.is_some_and(|s| matches!(s.instruction.as_str(), "CMD" | "ENTRYPOINT"));
+            continue;
+        }
+        with_layers.push(HistoryInfo {
             created_by: h.created_by().clone(),
             created: h.created().clone(),
             comment: h.comment().clone(),
-        })
-        .collect();
+            after_image_end: std::mem::take(&mut ended),
+        });
+    }
     let mut out = vec![None; layers];
     let skip = layers.saturating_sub(with_layers.len());
     let from = with_layers.len().saturating_sub(layers);
@@ -215,7 +222,11 @@ pub fn attribute(
             Some(history::Builder::Buildkit) => b == history::Builder::Buildkit,
             _ => b != history::Builder::Other,
         };
-        steps.iter().position(|s| s.as_ref().is_some_and(|s| wanted(s.builder))).unwrap_or(0)
+        let first = steps.iter().position(|s| s.as_ref().is_some_and(|s| wanted(s.builder))).unwrap_or(0);
+        // A base that is itself a built image (node's official images are BuildKit's too)
+        // ends where the last finished image's CMD or ENTRYPOINT is.
+        let ended = history.iter().rposition(|h| h.as_ref().is_some_and(|h| h.after_image_end));
+        first.max(ended.unwrap_or(0))
     };
     if dockerfile.is_none() {
         // No Dockerfile: what a builder made above the base is one build's, so the final
@@ -359,6 +370,38 @@ mod tests {
         let a = attribute(&h, None, None).unwrap();
         assert_eq!(a.iter().map(|a| a.base_image).collect::<Vec<_>>(), [true, true, false, false]);
         assert_eq!(a[3].instruction.as_deref(), Some("RUN"));
+    }
+
+    #[test]
+    fn a_base_built_by_buildkit_ends_at_its_cmd() {
+        // node's official image over debian's, then an app, all as `docker history` has them.
+        let config: ImageConfiguration = serde_json::from_value(serde_json::json!({
+            "architecture": "amd64", "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": []},
+            "history": [
+                {"created_by": "# debian.sh --arch 'amd64' out/ 'bookworm' '@1733097600'"},
+                {"created_by": "CMD [\"bash\"]", "comment": "debuerreotype 0.15", "empty_layer": true},
+                {"created_by": "ENV NODE_VERSION=22.12.0", "comment": "buildkit.dockerfile.v0", "empty_layer": true},
+                {"created_by": "RUN /bin/sh -c groupadd --gid 1000 node # buildkit", "comment": "buildkit.dockerfile.v0"},
+                {"created_by": "COPY docker-entrypoint.sh /usr/local/bin/ # buildkit", "comment": "buildkit.dockerfile.v0"},
+                {"created_by": "ENTRYPOINT [\"docker-entrypoint.sh\"]", "comment": "buildkit.dockerfile.v0", "empty_layer": true},
+                {"created_by": "CMD [\"node\"]", "comment": "buildkit.dockerfile.v0", "empty_layer": true},
+                {"created_by": "WORKDIR /app", "comment": "buildkit.dockerfile.v0"},
+                {"created_by": "COPY . . # buildkit", "comment": "buildkit.dockerfile.v0"},
+                {"created_by": "USER node", "comment": "buildkit.dockerfile.v0", "empty_layer": true},
+                {"created_by": "CMD [\"node\", \"server.js\"]", "comment": "buildkit.dockerfile.v0", "empty_layer": true}
+            ]
+        }))
+        .unwrap();
+        let h = pair_history(&config, 5);
+        let a = attribute(&h, None, None).unwrap();
+        assert_eq!(a.iter().map(|a| a.base_image).collect::<Vec<_>>(), [true, true, true, false, false]);
+        assert_eq!(a[3].stage.as_deref(), Some(FINAL_STAGE));
+        // Without the finished image's CMD, the BuildKit steps are all the build's.
+        let h: Vec<_> =
+            h.into_iter().map(|h| h.map(|h| HistoryInfo { after_image_end: false, ..h })).collect();
+        let a = attribute(&h, None, None).unwrap();
+        assert_eq!(a.iter().map(|a| a.base_image).collect::<Vec<_>>(), [true, false, false, false, false]);
     }
 
     #[test]
