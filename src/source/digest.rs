@@ -55,25 +55,25 @@ impl fmt::Display for Digest {
     }
 }
 
-enum Hasher {
+pub(crate) enum Hasher {
     Sha256(Box<Sha256>),
     Sha512(Box<Sha512>),
 }
 
 impl Hasher {
-    fn new(algorithm: Algorithm) -> Self {
+    pub(crate) fn new(algorithm: Algorithm) -> Self {
         match algorithm {
             Algorithm::Sha256 => Hasher::Sha256(Box::default()),
             Algorithm::Sha512 => Hasher::Sha512(Box::default()),
         }
     }
-    fn update(&mut self, data: &[u8]) {
+    pub(crate) fn update(&mut self, data: &[u8]) {
         match self {
             Hasher::Sha256(h) => h.update(data),
             Hasher::Sha512(h) => h.update(data),
         }
     }
-    fn finish(self) -> Digest {
+    pub(crate) fn finish(self) -> Digest {
         let (algorithm, hex) = match self {
             Hasher::Sha256(h) => (Algorithm::Sha256, hex::encode(h.finalize())),
             Hasher::Sha512(h) => (Algorithm::Sha512, hex::encode(h.finalize())),
@@ -136,7 +136,17 @@ impl<R: Read> HashingReader<R> {
 
     /// Reads to the end, so the digest covers the whole blob even past the tar's end marker.
     pub fn finish(mut self) -> io::Result<(u64, Option<Digest>)> {
-        io::copy(&mut self, &mut io::sink())?;
+        // io::copy reads 8 KiB at a time: on a page-cached 600 MB layer that is 75,000 read
+        // calls, a third of the hash thread's time spent in the kernel.
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            match self.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
         Ok((self.count, self.hasher.map(Hasher::finish)))
     }
 }

@@ -121,6 +121,13 @@ pub struct LayerStream {
     max_tar: u64,
 }
 
+/// A second view of a local blob, for computing its digest on another thread.
+pub enum Second {
+    Reader(Box<dyn ReadSeek>),
+    /// The blob as a range of a local file: hashed without copying it through read calls.
+    Mapped(super::store::MappedRange),
+}
+
 /// What the whole blob turned out to be.
 #[derive(Debug, Clone, Copy)]
 pub struct LayerTotals {
@@ -168,7 +175,7 @@ impl LayerStream {
         layer: &LayerSource,
         reader: Box<dyn ReadSeek>,
         size: u64,
-        second: Option<Box<dyn ReadSeek>>,
+        second: Option<Second>,
         progress: Option<Box<dyn FnMut(u64) + Send>>,
         want_diff_id: bool,
     ) -> Result<LayerStream, SourceError> {
@@ -191,7 +198,9 @@ impl LayerStream {
         if let Some(p) = progress {
             raw = raw.with_progress(p);
         }
-        let mut buffered = BufReader::with_capacity(256 * 1024, raw);
+        // Small: a plain tar seeks past every body that overruns the buffer, and each seek
+        // throws the buffer away, so a large one re-reads far more than the headers it needs.
+        let mut buffered = BufReader::with_capacity(32 * 1024, raw);
         let head = buffered.fill_buf().map_err(|e| err(format!("cannot read blob: {e}")))?;
         // Magic bytes win over the media type: Docker's own archives label plain tars as gzip.
         let compression = if !is_compressed(head) {
@@ -206,9 +215,13 @@ impl LayerStream {
         };
         // With a second reader, the blob is hashed on another thread, overlapping decoding
         // instead of adding to it. A plain tar's diff_id is the digest of the blob itself.
-        let spawn = |r: Box<dyn ReadSeek>, a: Algorithm| {
-            Some(std::thread::spawn(move || {
-                HashingReader::new(r, Some(a)).finish().ok().and_then(|(_, d)| d)
+        let spawn = |second: Second, a: Algorithm| {
+            Some(std::thread::spawn(move || match second {
+                Second::Mapped(range) => {
+                    let mut h = super::digest::Hasher::new(a);
+                    range.each_window(|w| h.update(w)).ok().map(|()| h.finish())
+                }
+                Second::Reader(r) => HashingReader::new(r, Some(a)).finish().ok().and_then(|(_, d)| d),
             }))
         };
         let plain = compression == Compression::None;

@@ -299,7 +299,8 @@ impl Image {
         // When the store is files, a second reader of the same blob is cheap: it lets the digest
         // be computed on another core while this one decodes.
         let second = if self.store.cheap_reopen() {
-            self.store.open(&layer.location).ok().map(|(r, _)| r)
+            let mapped = self.store.map(&layer.location).map(layer::Second::Mapped);
+            mapped.or_else(|| self.store.open(&layer.location).ok().map(|(r, _)| layer::Second::Reader(r)))
         } else {
             None
         };
