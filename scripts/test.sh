@@ -134,5 +134,5 @@ export WEIGH_REAL_IMAGES
 # The end-to-end tier, and the tests that need the tools installed above (xmllint, chromium,
 # tmux, docker-registry, dockerd): the remote tests start and stop their own registry and
 # engine.
-phase "end-to-end tier" cargo test --quiet --test real_images --test bases --test pnpm --test compare --test remote --test check --test shell --test html --test markdown --test own_image \
+phase "end-to-end tier" cargo test --quiet --test real_images --test real_tui --test real_compare --test bases --test pnpm --test compare --test remote --test check --test shell --test html --test markdown --test own_image \
 	-- --include-ignored
