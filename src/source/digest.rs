@@ -136,17 +136,7 @@ impl<R: Read> HashingReader<R> {
 
     /// Reads to the end, so the digest covers the whole blob even past the tar's end marker.
     pub fn finish(mut self) -> io::Result<(u64, Option<Digest>)> {
-        // io::copy reads 8 KiB at a time: on a page-cached 600 MB layer that is 75,000 read
-        // calls, a third of the hash thread's time spent in the kernel.
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            match self.read(&mut buf) {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        io::copy(&mut self, &mut io::sink())?;
         Ok((self.count, self.hasher.map(Hasher::finish)))
     }
 }
