@@ -3,25 +3,17 @@
 //!
 //! Run through scripts/test.sh, which builds the images and sets WEIGH_REAL_IMAGES.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
-fn images_dir() -> PathBuf {
-    let dir = std::env::var("WEIGH_REAL_IMAGES").expect("WEIGH_REAL_IMAGES is not set: run scripts/test.sh");
-    let dir = PathBuf::from(dir);
-    assert!(dir.is_dir(), "{} is not a directory", dir.display());
-    dir
-}
+mod support;
+use support::inspect_json_in;
+use support::real::images_dir;
 
 fn weigh_json(reference: &str) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_weigh"))
-        .args(["inspect", "--quiet", "--format", "json", "--top", "5", reference])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{reference}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    inspect_json_in(Path::new(env!("CARGO_MANIFEST_DIR")), &["--top", "5", reference])
 }
 
 fn weigh_compare(args: &[&str]) -> Value {

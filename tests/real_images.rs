@@ -6,17 +6,14 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
-fn images_dir() -> PathBuf {
-    let dir = std::env::var("WEIGH_REAL_IMAGES").expect("WEIGH_REAL_IMAGES is not set: run scripts/test.sh");
-    let dir = PathBuf::from(dir);
-    assert!(dir.is_dir(), "{} is not a directory", dir.display());
-    dir
-}
+mod support;
+use support::inspect_json_in;
+use support::real::{images_dir, run};
 
 /// Image names that have a docker archive, e.g. `node-single-buildah`.
 fn names() -> Vec<String> {
@@ -36,19 +33,7 @@ fn weigh_json(reference: &str) -> Value {
 }
 
 fn weigh_json_args(args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_weigh"))
-        .args(["inspect", "--quiet", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    inspect_json_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
 
 struct TarListing {

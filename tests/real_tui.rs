@@ -7,18 +7,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-fn images_dir() -> PathBuf {
-    let dir = std::env::var("WEIGH_REAL_IMAGES").expect("WEIGH_REAL_IMAGES is not set: run scripts/test.sh");
-    let dir = PathBuf::from(dir);
-    assert!(dir.is_dir(), "{} is not a directory", dir.display());
-    dir
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
+mod support;
+use support::real::{images_dir, run};
 
 /// The real binary in a detached tmux session, with what it left in the terminal's modes.
 struct Tmux {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod real;
 
 use std::io::Write;
 use std::path::Path;
