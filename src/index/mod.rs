@@ -154,6 +154,7 @@ fn read_cached(
     opts: &ReadOptions,
     cache: Option<&std::path::Path>,
     progress: &dyn Progress,
+    spare_core: bool,
 ) -> Result<RawLayer, SourceError> {
     let layer = &image.layers[i];
     let key = cache.zip(layer.diff_id.as_ref());
@@ -170,7 +171,8 @@ fn read_cached(
         return Ok(raw);
     }
     let advance = progress.start(i, image.blob_size(i));
-    let raw = image.open_layer_with(i, advance, key.is_some()).and_then(|s| read_layer(i, s, opts));
+    let raw =
+        image.open_layer_with(i, advance, key.is_some(), spare_core).and_then(|s| read_layer(i, s, opts));
     progress.done(i);
     match (raw, key) {
         (Ok(raw), Some((dir, id))) => Ok(cache::store(dir, id, opts, raw)),
@@ -233,7 +235,12 @@ impl Index {
         let cache = opts.cache.as_deref();
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(image.blob_size(i).unwrap_or(0)));
-        let workers = std::thread::available_parallelism().map_or(2, |p| p.get()).clamp(1, n.max(1));
+        let cores = std::thread::available_parallelism().map_or(2, |p| p.get());
+        let workers = cores.clamp(1, n.max(1));
+        // The longest layer (taken first) bounds the whole read: its digest gets a thread of
+        // its own, as do layers a core is left over for; every other worker hashes its layer
+        // itself, so the threads never outnumber the cores by more than one.
+        let spare = 1 + (cores - workers);
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
         let (tx, rx) = mpsc::channel::<(usize, Result<RawLayer, SourceError>)>();
@@ -243,8 +250,9 @@ impl Index {
                 let (order, next, failed, read_opts) = (&order, &next, &failed, &read_opts);
                 scope.spawn(move || {
                     while !failed.load(Ordering::Relaxed) {
-                        let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
-                        let raw = read_cached(image, i, read_opts, cache, progress);
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&i) = order.get(k) else { break };
+                        let raw = read_cached(image, i, read_opts, cache, progress, k < spare);
                         if raw.is_err() {
                             failed.store(true, Ordering::Relaxed);
                         }
@@ -331,10 +339,16 @@ impl Index {
                         while let Some(list) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
                             let Some(&first) = list.first() else { continue };
                             let layer = entries[first as usize].layer as usize;
-                            let mut r = image.open_blob(layer)?;
+                            // Mapped, the page cache is hashed in place: reading copies every
+                            // byte first, which cost as much CPU as the hash.
+                            let mapped = image.map_blob(layer);
+                            let mut blob = match &mapped {
+                                Some(m) => Blob::Mapped(m.windows()),
+                                None => Blob::Read(image.open_blob(layer)?),
+                            };
                             for &o in list {
                                 let e = &entries[o as usize];
-                                let hash = hash_range(&mut r, e.offset, e.size, &mut buf).map_err(|err| {
+                                let hash = blob.hash(e.offset, e.size, &mut buf).map_err(|err| {
                                     image.layer_error(
                                         layer,
                                         format!("cannot read {}: {err}", paths.path(e.node)),
@@ -493,20 +507,29 @@ impl Index {
     }
 }
 
-fn hash_range(
-    r: &mut dyn crate::source::store::ReadSeek,
-    offset: u64,
-    len: u64,
-    buf: &mut [u8],
-) -> std::io::Result<u64> {
-    r.seek(SeekFrom::Start(offset))?;
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    let mut left = len;
-    while left > 0 {
-        let want = (buf.len() as u64).min(left) as usize;
-        r.read_exact(&mut buf[..want])?;
-        h.update(&buf[..want]);
-        left -= want as u64;
+/// A plain layer's blob, to hash files of it again.
+enum Blob<'a> {
+    Mapped(crate::source::store::Windows<'a>),
+    Read(Box<dyn crate::source::store::ReadSeek>),
+}
+
+impl Blob<'_> {
+    /// xxh3 of bytes `offset..offset + len`.
+    fn hash(&mut self, offset: u64, len: u64, buf: &mut [u8]) -> std::io::Result<u64> {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        match self {
+            Blob::Mapped(w) => w.each_slice(offset, len, |s| h.update(s))?,
+            Blob::Read(r) => {
+                r.seek(SeekFrom::Start(offset))?;
+                let mut left = len;
+                while left > 0 {
+                    let want = (buf.len() as u64).min(left) as usize;
+                    r.read_exact(&mut buf[..want])?;
+                    h.update(&buf[..want]);
+                    left -= want as u64;
+                }
+            }
+        }
+        Ok(h.digest())
     }
-    Ok(h.digest())
 }

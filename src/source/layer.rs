@@ -113,8 +113,8 @@ pub struct LayerStream {
     declared_size: Option<u64>,
     compression: Compression,
     inner: Inner,
-    /// The digest being computed on another thread over the mapped blob, if it is.
-    background: Option<std::thread::JoinHandle<Option<Digest>>>,
+    /// The digest computed apart from the decoding, over a second view of the blob.
+    background: Option<Background>,
     /// Bytes of the blob as stored.
     blob_size: u64,
     /// The most tar bytes this blob may expand to (see [`LayerStream::limit_ratio`]).
@@ -126,6 +126,42 @@ pub enum Second {
     Reader(Box<dyn ReadSeek>),
     /// The blob as a range of a local file: hashed without copying it through read calls.
     Mapped(super::store::MappedRange),
+}
+
+/// A digest taken from a second view of the blob: on a thread of its own, overlapping the
+/// decoding, or on the decoding thread once it is done with the tar.
+enum Background {
+    Thread(std::thread::JoinHandle<Option<Digest>>),
+    Later(Second, Algorithm),
+}
+
+impl Second {
+    fn digest(self, a: Algorithm) -> Option<Digest> {
+        match self {
+            Second::Mapped(range) => {
+                let mut h = super::digest::Hasher::new(a);
+                range.each_window(|w| h.update(w)).ok().map(|()| h.finish())
+            }
+            Second::Reader(r) => HashingReader::new(r, Some(a)).finish().ok().and_then(|(_, d)| d),
+        }
+    }
+}
+
+impl Background {
+    fn digest(self) -> Option<Digest> {
+        match self {
+            Background::Thread(h) => h.join().ok().flatten(),
+            Background::Later(second, a) => second.digest(a),
+        }
+    }
+}
+
+/// The first bytes of a blob, which say how it is compressed; the reader is rewound.
+fn peek(reader: &mut Box<dyn ReadSeek>) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(8);
+    reader.by_ref().take(8).read_to_end(&mut head)?;
+    reader.seek(io::SeekFrom::Start(0))?;
+    Ok(head)
 }
 
 /// What the whole blob turned out to be.
@@ -173,9 +209,10 @@ impl LayerStream {
     pub(super) fn new(
         index: usize,
         layer: &LayerSource,
-        reader: Box<dyn ReadSeek>,
+        mut reader: Box<dyn ReadSeek>,
         size: u64,
-        second: Option<Second>,
+        // A second view of the blob to take its digest from, and whether on a thread of its own.
+        second: Option<(Second, bool)>,
         progress: Option<Box<dyn FnMut(u64) + Send>>,
         want_diff_id: bool,
     ) -> Result<LayerStream, SourceError> {
@@ -194,13 +231,23 @@ impl LayerStream {
             Verify::Blob(d) => Some(d.algorithm),
             _ => None,
         };
+        // A plain tar seeks past every body that overruns the buffer, and each seek throws the
+        // buffer away: a small one reads little more than the headers. A compressed stream is
+        // read whole, where a large buffer saves read calls. Only a local blob (one with a
+        // second view) is plain often enough, and cheap to peek at and rewind.
+        let capacity = match second {
+            Some(_)
+                if !is_compressed(&peek(&mut reader).map_err(|e| err(format!("cannot read blob: {e}")))?) =>
+            {
+                8 * 1024
+            }
+            _ => 32 * 1024,
+        };
         let mut raw = HashingReader::new(reader, inline_blob);
         if let Some(p) = progress {
             raw = raw.with_progress(p);
         }
-        // Small: a plain tar seeks past every body that overruns the buffer, and each seek
-        // throws the buffer away, so a large one re-reads far more than the headers it needs.
-        let mut buffered = BufReader::with_capacity(32 * 1024, raw);
+        let mut buffered = BufReader::with_capacity(capacity, raw);
         let head = buffered.fill_buf().map_err(|e| err(format!("cannot read blob: {e}")))?;
         // Magic bytes win over the media type: Docker's own archives label plain tars as gzip.
         let compression = if !is_compressed(head) {
@@ -213,16 +260,15 @@ impl LayerStream {
         } else {
             Compression::Zstd
         };
-        // With a second reader, the blob is hashed on another thread, overlapping decoding
-        // instead of adding to it. A plain tar's diff_id is the digest of the blob itself.
-        let spawn = |second: Second, a: Algorithm| {
-            Some(std::thread::spawn(move || match second {
-                Second::Mapped(range) => {
-                    let mut h = super::digest::Hasher::new(a);
-                    range.each_window(|w| h.update(w)).ok().map(|()| h.finish())
-                }
-                Second::Reader(r) => HashingReader::new(r, Some(a)).finish().ok().and_then(|(_, d)| d),
-            }))
+        // With a second reader, the blob is hashed apart from the decoding: on a thread of its own
+        // when a core is spare for it, else after the tar is read. A plain tar's diff_id is the
+        // digest of the blob itself.
+        let spawn = |(second, own_thread): (Second, bool), a: Algorithm| {
+            Some(if own_thread {
+                Background::Thread(std::thread::spawn(move || second.digest(a)))
+            } else {
+                Background::Later(second, a)
+            })
         };
         let plain = compression == Compression::None;
         let (diff_algo, background) = match (&layer.verify, second) {
@@ -339,7 +385,7 @@ impl LayerStream {
             return decoding;
         };
         let got = match self.background {
-            Some(h) => h.join().ok().flatten(),
+            Some(b) => b.digest(),
             None => match self.inner.into_parts().map(|(d, ..)| d.into_raw().finish()) {
                 None => return decoding,
                 Some(finished) => match finished {
@@ -400,12 +446,9 @@ impl LayerStream {
             return Err(err(format!("blob has {blob_bytes} bytes but the manifest says {declared}")));
         }
         let background = match self.background {
-            Some(h) => h
-                .join()
-                .ok()
-                .flatten()
-                .map(Some)
-                .ok_or_else(|| err("cannot read the blob to check its digest".into()))?,
+            Some(b) => {
+                b.digest().map(Some).ok_or_else(|| err("cannot read the blob to check its digest".into()))?
+            }
             None => None,
         };
         let (blob_digest, diff) = match (&self.verify, background) {

@@ -275,15 +275,19 @@ impl Image {
         index: usize,
         progress: Option<Box<dyn FnMut(u64) + Send>>,
     ) -> Result<LayerStream, SourceError> {
-        self.open_layer_with(index, progress, false)
+        self.open_layer_with(index, progress, false, true)
     }
 
-    /// [`Image::open_layer`], computing the uncompressed digest when `want_diff_id`.
+    /// [`Image::open_layer`], computing the uncompressed digest when `want_diff_id`. A local
+    /// blob's digest is taken from a second view of it: on a thread of its own when
+    /// `spare_core`, else on the reading thread once the tar is read (when every core already
+    /// reads a layer, one more thread only slows the longest layer down).
     pub fn open_layer_with(
         &self,
         index: usize,
         progress: Option<Box<dyn FnMut(u64) + Send>>,
         want_diff_id: bool,
+        spare_core: bool,
     ) -> Result<LayerStream, SourceError> {
         let layer = &self.layers[index];
         let (reader, size) = self.store.open(&layer.location).map_err(|e| SourceError::Layer {
@@ -304,7 +308,7 @@ impl Image {
         } else {
             None
         };
-        LayerStream::new(index, layer, reader, size, second, progress, want_diff_id)
+        LayerStream::new(index, layer, reader, size, second.map(|s| (s, spare_core)), progress, want_diff_id)
     }
 
     /// Layer `index`'s blob as stored, for reading parts of it again (plain tar layers).
@@ -313,6 +317,12 @@ impl Image {
             .open(&self.layers[index].location)
             .map(|(r, _)| r)
             .map_err(|e| self.layer_error(index, e.to_string()))
+    }
+
+    /// Layer `index`'s blob as a mapped range of a local file, for reading parts of it again
+    /// without copying them; `None` when it is not a local file.
+    pub fn map_blob(&self, index: usize) -> Option<store::MappedRange> {
+        self.store.map(&self.layers[index].location)
     }
 
     pub fn layer_error(&self, index: usize, message: String) -> SourceError {

@@ -68,7 +68,6 @@ impl MappedRange {
     /// mapped, so the file's pages never count towards the process's resident memory by
     /// more than a window.
     pub fn each_window(&self, mut f: impl FnMut(&[u8])) -> io::Result<()> {
-        const WINDOW: u64 = 2 << 20;
         let mut at = 0;
         while at < self.len {
             let n = WINDOW.min(self.len - at);
@@ -81,6 +80,47 @@ impl MappedRange {
             let _ = map.advise(memmap2::Advice::Sequential);
             f(&map);
             at += n;
+        }
+        Ok(())
+    }
+
+    /// Reads parts of the range through windows of the same size, keeping the last one mapped:
+    /// ranges asked for in ascending order map each window once.
+    pub fn windows(&self) -> Windows<'_> {
+        Windows { range: self, map: None }
+    }
+}
+
+const WINDOW: u64 = 2 << 20;
+
+pub struct Windows<'a> {
+    range: &'a MappedRange,
+    /// The window mapped last, by its start in the range.
+    map: Option<(u64, memmap2::Mmap)>,
+}
+
+impl Windows<'_> {
+    /// Feeds bytes `at..at + len` of the range to `f`, a window's part at a time.
+    pub fn each_slice(&mut self, at: u64, len: u64, mut f: impl FnMut(&[u8])) -> io::Result<()> {
+        let end = at.checked_add(len).filter(|&e| e <= self.range.len).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::UnexpectedEof, "a file's bytes lie past the end of its layer")
+        })?;
+        let mut pos = at;
+        while pos < end {
+            let start = pos / WINDOW * WINDOW;
+            if self.map.as_ref().is_none_or(|(s, _)| *s != start) {
+                self.map = None; // unmapped before the next is mapped: one window resident
+                let n = WINDOW.min(self.range.len - start) as usize;
+                // SAFETY: as in `each_window`.
+                let map = unsafe {
+                    memmap2::MmapOptions::new().offset(self.range.offset + start).len(n).map(&self.range.file)
+                }?;
+                self.map = Some((start, map));
+            }
+            let Some((_, map)) = &self.map else { unreachable!("mapped above") };
+            let stop = end.min(start + WINDOW);
+            f(&map[(pos - start) as usize..(stop - start) as usize]);
+            pos = stop;
         }
         Ok(())
     }
@@ -325,6 +365,27 @@ mod tests {
         assert!(store.map("absent").is_none());
         let dirs = DirStore::new(dir.path().to_path_buf());
         assert_eq!(windows(&dirs.map("a.tar").unwrap()), std::fs::read(&path).unwrap());
+    }
+
+    #[test]
+    fn parts_of_a_mapped_member_read_as_their_bytes_in_any_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let big: Vec<u8> = (0..5_000_000u32).map(|i| (i % 251) as u8).collect();
+        let path = archive(dir.path(), &[("small", b"hello"), ("big", &big)]);
+        let store = TarStore::open(&path).unwrap();
+        let range = store.map("big").unwrap();
+        let mut w = range.windows();
+        let part = |w: &mut Windows, at: u64, len: u64| {
+            let mut out = Vec::new();
+            w.each_slice(at, len, |s| out.extend_from_slice(s)).map(|()| out)
+        };
+        // Inside one window, across two, then back to the first, and up to the very end.
+        for (at, len) in [(3, 10), (2_097_000, 5_000), (0, 4_999_999), (100, 0), (4_999_990, 10)] {
+            let want = &big[at as usize..(at + len) as usize];
+            assert_eq!(part(&mut w, at, len).unwrap(), want, "{at}+{len}");
+        }
+        assert!(part(&mut w, 4_999_990, 11).is_err());
+        assert!(part(&mut w, u64::MAX, 2).is_err());
     }
 
     #[test]
