@@ -6,6 +6,7 @@ use std::io::{self, Read};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
+use super::blocks::Blocks;
 use super::elf::{self, ElfInfo};
 use super::kept::Kept;
 use super::paths::clean_path;
@@ -76,7 +77,7 @@ pub struct RawLayer {
     /// The directories the entries are in, each once (a layer's paths are mostly their
     /// directories: a deep `node_modules` path is 100 bytes, its name 12).
     dirs: Vec<Span>,
-    pub entries: Vec<RawEntry>,
+    pub entries: Blocks<RawEntry>,
     /// Contents of the files `ReadOptions::capture` asked for.
     pub captured: Vec<Box<[u8]>>,
     /// What the ELF files need to run.
@@ -129,7 +130,7 @@ impl RawLayer {
 
     /// Takes the layer's captured contents out of the image's budget, dropping those past it.
     pub fn keep_within(&mut self, kept: &Kept) {
-        for e in &mut self.entries {
+        for e in self.entries.iter_mut() {
             let Some(c) = e.captured else { continue };
             let text = |sp: Span| &self.text[sp.start as usize..sp.start as usize + sp.len as usize];
             let path = join(text(self.dirs[e.dir as usize]), text(e.name));
@@ -364,7 +365,7 @@ fn read_entries<R: Read + std::io::Seek>(
         let wanted = readable && size <= MAX_CAPTURE && (opts.capture)(&path);
         if wanted
             && let Some(earlier) = captured_at.remove(&path)
-            && let Some(c) = layer.entries[earlier].captured.take()
+            && let Some(c) = layer.entries.get_mut(earlier).and_then(|e| e.captured.take())
         {
             let old = std::mem::take(&mut layer.captured[c as usize]);
             opts.kept.give_back(old.len() as u64);

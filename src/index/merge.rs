@@ -32,6 +32,7 @@ impl<'k> Merger<'k> {
                 node_files: Vec::new(),
                 visible: Vec::new(),
                 live: Vec::new(),
+                offsets: Vec::new(),
                 written_bytes: 0,
                 final_bytes: 0,
                 final_files: 0,
@@ -113,13 +114,17 @@ impl<'k> Merger<'k> {
                 uid: r.uid,
                 gid: r.gid,
                 hash: 0,
-                offset: 0,
                 link: NONE,
             });
         }
         // By the layer's directory index: entries of one directory mostly come together.
         let mut last_parent: Option<(u32, NodeId)> = None;
-        for r in raw.entries.iter().filter(|r| !matches!(r.kind, Kind::Whiteout | Kind::Opaque)) {
+        // Block by block, each dropped once merged: the layer's raw entries give their memory
+        // back as its merged ones take theirs.
+        let blocks = std::mem::take(&mut raw.entries).into_blocks();
+        for r in blocks.flat_map(Vec::into_iter).filter(|r| !matches!(r.kind, Kind::Whiteout | Kind::Opaque))
+        {
+            let r = &r;
             let (dir, base) = raw.parts(r);
             let parent = match last_parent {
                 Some((d, id)) if d == r.dir => id,
@@ -221,9 +226,12 @@ impl<'k> Merger<'k> {
                 uid: r.uid,
                 gid: r.gid,
                 hash: r.hash,
-                offset: r.offset,
                 link,
             });
+            if raw.hashes_deferred {
+                self.ix.offsets.resize(e as usize, super::layer::NO_OFFSET);
+                self.ix.offsets.push(r.offset);
+            }
             self.ix.current[node as usize] = e;
         }
         changes.entries = first..self.ix.entries.len() as u32;

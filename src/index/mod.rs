@@ -1,6 +1,7 @@
 //! Streams every layer into entries and merges them, in layer order, into the final tree: for
 //! every path, which layer last wrote it; for every hidden copy, which layer hid it and how.
 
+mod blocks;
 pub mod cache;
 pub mod elf;
 pub mod kept;
@@ -67,8 +68,6 @@ pub struct Entry {
     pub uid: u32,
     pub gid: u32,
     pub hash: u64,
-    /// Where the content starts in the layer's tar stream.
-    pub offset: u64,
     /// Hardlink: the entry holding the content (NONE if dangling). Symlink: index into
     /// `Index::symlink_targets`.
     pub link: u32,
@@ -200,6 +199,10 @@ pub struct Index {
     pub visible: Vec<bool>,
     /// Per entry that holds content: whether its bytes are still reachable in the final tree.
     pub live: Vec<bool>,
+    /// Per entry of a layer whose hashes are deferred, where its content starts in the tar
+    /// ([`layer::NO_OFFSET`] for the rest): only until those hashes are taken, and only as long
+    /// as the last such entry (a compressed image keeps none).
+    offsets: Vec<u64>,
     /// Bytes written by all layers (regular files, hardlinks once).
     pub written_bytes: u64,
     /// Bytes in the final tree.
@@ -299,6 +302,8 @@ impl Index {
         if !self.layers.iter().any(|l| l.hashes_deferred) {
             return Ok(());
         }
+        let offsets = std::mem::take(&mut self.offsets);
+        let offset = |e: u32| offsets.get(e as usize).copied().unwrap_or(layer::NO_OFFSET);
         progress.phase("hashing possible duplicates");
         let mut sizes: HashMap<u64, u32> = HashMap::new();
         let mut owners = Vec::new();
@@ -320,7 +325,7 @@ impl Index {
             let e = &self.entries[o as usize];
             if sizes[&e.size] > 1
                 && e.hash == 0
-                && e.offset != layer::NO_OFFSET
+                && offset(o) != layer::NO_OFFSET
                 && self.layers[e.layer as usize].hashes_deferred
             {
                 todo[e.layer as usize].push(o);
@@ -348,7 +353,7 @@ impl Index {
                             };
                             for &o in list {
                                 let e = &entries[o as usize];
-                                let hash = blob.hash(e.offset, e.size, &mut buf).map_err(|err| {
+                                let hash = blob.hash(offset(o), e.size, &mut buf).map_err(|err| {
                                     image.layer_error(
                                         layer,
                                         format!("cannot read {}: {err}", paths.path(e.node)),

@@ -1,7 +1,8 @@
 //! Every path is stored once as a node in an arena tree with interned component names, so a
 //! million-file image costs a few tens of bytes per path rather than a `String` per entry per layer.
 
-use ahash::{AHashMap, RandomState};
+use ahash::RandomState;
+use hashbrown::HashTable;
 use lasso::{Rodeo, Spur};
 
 pub type NodeId = u32;
@@ -19,7 +20,11 @@ struct Node {
 pub struct PathArena {
     names: Rodeo<Spur, RandomState>,
     nodes: Vec<Node>,
-    lookup: AHashMap<(NodeId, Spur), NodeId>,
+    /// Each node by the hash of its parent and name, which the node itself holds: a table of
+    /// ids alone is a third the size of a map keyed by (parent, name), the index's largest
+    /// table after the entries.
+    lookup: HashTable<NodeId>,
+    hasher: RandomState,
 }
 
 impl Default for PathArena {
@@ -35,7 +40,8 @@ impl PathArena {
         PathArena {
             names,
             nodes: vec![Node { parent: NONE, name: root, first_child: NONE, next_sibling: NONE }],
-            lookup: AHashMap::new(),
+            lookup: HashTable::new(),
+            hasher: RandomState::new(),
         }
     }
 
@@ -47,9 +53,20 @@ impl PathArena {
         self.nodes.len() <= 1
     }
 
+    fn get(&self, parent: NodeId, name: Spur) -> Option<NodeId> {
+        let hash = self.hasher.hash_one((parent, name));
+        let nodes = &self.nodes;
+        self.lookup
+            .find(hash, |&id| {
+                let n = &nodes[id as usize];
+                n.parent == parent && n.name == name
+            })
+            .copied()
+    }
+
     pub fn child(&mut self, parent: NodeId, name: &str) -> NodeId {
         let spur = self.names.get_or_intern(name);
-        if let Some(&id) = self.lookup.get(&(parent, spur)) {
+        if let Some(id) = self.get(parent, spur) {
             return id;
         }
         let id = self.nodes.len() as NodeId;
@@ -57,14 +74,16 @@ impl PathArena {
         let next_sibling = p.first_child;
         p.first_child = id;
         self.nodes.push(Node { parent, name: spur, first_child: NONE, next_sibling });
-        self.lookup.insert((parent, spur), id);
+        let (nodes, hasher) = (&self.nodes, &self.hasher);
+        self.lookup.insert_unique(hasher.hash_one((parent, spur)), id, |&id| hash_of(hasher, nodes, id));
         id
     }
 
     /// Gives back what growing reserved: the tree is complete.
     pub fn shrink_to_fit(&mut self) {
         self.nodes.shrink_to_fit();
-        self.lookup.shrink_to_fit();
+        let (nodes, hasher) = (&self.nodes, &self.hasher);
+        self.lookup.shrink_to_fit(|&id| hash_of(hasher, nodes, id));
     }
 
     /// Looks a path up without creating it.
@@ -72,7 +91,7 @@ impl PathArena {
         let mut cur = ROOT;
         for part in path.split('/').filter(|p| !p.is_empty()) {
             let spur = self.names.get(part)?;
-            cur = *self.lookup.get(&(cur, spur))?;
+            cur = self.get(cur, spur)?;
         }
         Some(cur)
     }
@@ -80,7 +99,7 @@ impl PathArena {
     /// The child of `parent` called `name`, without creating it.
     pub fn find_child(&self, parent: NodeId, name: &str) -> Option<NodeId> {
         let spur = self.names.get(name)?;
-        self.lookup.get(&(parent, spur)).copied()
+        self.get(parent, spur)
     }
 
     /// Interns a clean relative path (`a/b/c`), creating missing ancestors.
@@ -123,6 +142,11 @@ impl PathArena {
         }
         out
     }
+}
+
+fn hash_of(hasher: &RandomState, nodes: &[Node], id: NodeId) -> u64 {
+    let n = &nodes[id as usize];
+    hasher.hash_one((n.parent, n.name))
 }
 
 pub struct Children<'a> {
