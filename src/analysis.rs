@@ -560,28 +560,32 @@ fn top_by<T: Copy + Ord>(items: &mut Vec<T>, n: usize, key: impl Fn(&T) -> u64) 
 /// Groups visible files by (size, content hash). Hardlinks are one file, so only the name
 /// carrying a file's bytes takes part.
 fn find_duplicates(ix: &Index) -> Vec<DuplicateGroup> {
-    let mut keyed: Vec<(u64, u64, NodeId)> = Vec::new();
-    for (node, &c) in ix.current.iter().enumerate() {
-        let Some(e) = ix.entries.get(c as usize) else { continue };
+    let file = |node: usize, c: u32| {
+        let e = ix.entries.get(c as usize)?;
         let size = ix.node_size[node];
-        if size == 0 || !matches!(e.kind, Kind::File | Kind::Hardlink) {
-            continue;
-        }
         let hash = ix.entries[ix.owner(c) as usize].hash;
-        if hash != 0 {
-            keyed.push((size, hash, node as NodeId));
+        (size > 0 && matches!(e.kind, Kind::File | Kind::Hardlink) && hash != 0).then_some(hash)
+    };
+    // By hash and node only, sized exactly: on a million files this list is the analysis's
+    // largest allocation. Equal hashes of unequal sizes are split below.
+    let n = ix.current.iter().enumerate().filter(|&(node, &c)| file(node, c).is_some()).count();
+    let mut keyed: Vec<(u64, NodeId)> = Vec::with_capacity(n);
+    for (node, &c) in ix.current.iter().enumerate() {
+        if let Some(hash) = file(node, c) {
+            keyed.push((hash, node as NodeId));
         }
     }
-    keyed.sort_unstable();
+    let size = |node: NodeId| ix.node_size[node as usize];
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| size(a.1).cmp(&size(b.1))).then(a.1.cmp(&b.1)));
     let mut groups = Vec::new();
-    for run in keyed.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+    for run in keyed.chunk_by(|a, b| a.0 == b.0 && size(a.1) == size(b.1)) {
         if run.len() > 1 {
-            let size = run[0].0;
+            let size = size(run[0].1);
             groups.push(DuplicateGroup {
                 size,
                 count: run.len(),
                 wasted: size * (run.len() as u64 - 1),
-                nodes: run.iter().map(|r| r.2).collect(),
+                nodes: run.iter().map(|r| r.1).collect(),
             });
         }
     }
