@@ -285,9 +285,10 @@ fn read_entries<R: Read + std::io::Seek>(
         check_path(&path, limits)?;
         let header = entry.header();
         let entry_type = header.entry_type();
-        let mode = header.mode().unwrap_or(0);
-        let uid = header.uid().unwrap_or(0) as u32;
-        let gid = header.gid().unwrap_or(0) as u32;
+        let old = header.as_old();
+        let mode = numeric(&old.mode, || header.mode().map(u64::from)) as u32;
+        let uid = numeric(&old.uid, || header.uid()) as u32;
+        let gid = numeric(&old.gid, || header.gid()) as u32;
         let (dir, base) = match path.rsplit_once('/') {
             Some((d, b)) => (Some(d), b),
             None => (None, path.as_str()),
@@ -428,6 +429,13 @@ fn read_entries<R: Read + std::io::Seek>(
     Ok(())
 }
 
+/// A numeric header field, 0 when it is empty (all NULs or spaces, as some writers leave the
+/// ids they do not know) or unreadable. For an empty field the tar crate builds an error with
+/// the entry's path in it, two allocations and a format for every entry of such a layer.
+fn numeric(field: &[u8], parse: impl FnOnce() -> io::Result<u64>) -> u64 {
+    if field.iter().all(|&b| b == 0 || b == b' ') { 0 } else { parse().unwrap_or(0) }
+}
+
 fn check_path(path: &str, limits: &Limits) -> Result<(), ReadError> {
     let exceeded = |name, limit, what: String| ReadError::Entry(Exceeded { name, limit, what }.to_string());
     if path.len() as u64 > limits.path_bytes {
@@ -503,5 +511,21 @@ fn layer_elf(list: &mut Vec<ElfInfo>, at: &mut Option<u32>, probe: Option<elf::P
     if let Some(info) = probe.and_then(elf::Probe::finish) {
         list.push(info);
         *at = Some(list.len() as u32 - 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_numeric_field_is_zero_without_parsing_and_a_set_one_parses() {
+        let unparsed = || -> io::Result<u64> { panic!("an empty field is not parsed") };
+        assert_eq!(numeric(&[0; 8], unparsed), 0);
+        assert_eq!(numeric(b"       \0", unparsed), 0);
+        let mut h = tar::Header::new_gnu();
+        h.set_uid(1000);
+        assert_eq!(numeric(&h.as_old().uid, || h.uid()), 1000);
+        assert_eq!(numeric(b"zz\0\0\0\0\0\0", || Err(io::Error::other("bad"))), 0);
     }
 }
