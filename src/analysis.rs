@@ -504,9 +504,9 @@ impl Analysis {
                     size: ix.node_size[node as usize],
                     layer: e.layer as usize,
                     change: e.change,
-                    mode: format!("{:04o}", e.mode & 0o7777),
-                    uid: e.uid,
-                    gid: e.gid,
+                    mode: format!("{:04o}", ix.meta(e).mode & 0o7777),
+                    uid: ix.meta(e).uid,
+                    gid: ix.meta(e).gid,
                     link,
                 })
             })

@@ -126,7 +126,7 @@ fn entrypoint(cx: &Cx, out: &mut Vec<Finding>) {
         None => Some(Missing::Executable),
         Some(n) => {
             let e = ix.current[n as usize];
-            let exec = e != NONE && ix.entries[e as usize].mode & 0o111 != 0;
+            let exec = e != NONE && ix.meta(&ix.entries[e as usize]).mode & 0o111 != 0;
             if ix.is_file(n) && !exec {
                 Some(Missing::NotExecutable)
             } else {

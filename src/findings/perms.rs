@@ -30,10 +30,11 @@ pub fn find(cx: &Cx, out: &mut Vec<Finding>) {
         if e.kind != Kind::File {
             continue;
         }
-        if e.mode & 0o6000 != 0 && !system(n) {
+        let mode = ix.meta(e).mode;
+        if mode & 0o6000 != 0 && !system(n) {
             setuid.push(n);
         }
-        if e.mode & 0o002 != 0 {
+        if mode & 0o002 != 0 {
             let path = ix.paths.path(n);
             if !path.starts_with("/tmp/") && !path.starts_with("/var/tmp/") && !path.starts_with("/dev/") {
                 writable.push(n);

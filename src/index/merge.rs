@@ -7,19 +7,24 @@ use std::collections::HashMap;
 use super::kept::{self, Kept};
 use super::layer::RawLayer;
 use super::{
-    Change, Count, Entry, HiddenHow, Index, Kind, LayerChanges, NO_LAYER, NONE, NodeId, PathArena, ROOT,
+    Change, Count, Entry, HiddenHow, Index, Kind, LayerChanges, Meta, NO_LAYER, NONE, NodeId, PathArena, ROOT,
 };
 use crate::source::Compression;
 
 pub(super) struct Merger<'k> {
     pub(super) ix: Index,
     kept: &'k Kept,
+    /// `ix.metas` by value, and the last one asked for (entries in a row mostly share one).
+    metas: HashMap<Meta, u32>,
+    last_meta: Option<(Meta, u32)>,
 }
 
 impl<'k> Merger<'k> {
     pub(super) fn new(layers: usize, kept: &'k Kept) -> Merger<'k> {
         Merger {
             kept,
+            metas: HashMap::new(),
+            last_meta: None,
             ix: Index {
                 paths: PathArena::new(),
                 entries: Vec::new(),
@@ -32,6 +37,7 @@ impl<'k> Merger<'k> {
                 node_files: Vec::new(),
                 visible: Vec::new(),
                 live: Vec::new(),
+                metas: Vec::new(),
                 offsets: Vec::new(),
                 written_bytes: 0,
                 final_bytes: 0,
@@ -40,6 +46,22 @@ impl<'k> Merger<'k> {
                 metadata_limit: 0,
             },
         }
+    }
+
+    fn meta(&mut self, mode: u32, uid: u32, gid: u32) -> u32 {
+        let m = Meta { mode, uid, gid };
+        if let Some((last, id)) = self.last_meta
+            && last == m
+        {
+            return id;
+        }
+        let next = self.ix.metas.len() as u32;
+        let id = *self.metas.entry(m).or_insert(next);
+        if id == next {
+            self.ix.metas.push(m);
+        }
+        self.last_meta = Some((m, id));
+        id
     }
 
     fn node_for(&mut self, path: &str) -> NodeId {
@@ -102,6 +124,7 @@ impl<'k> Merger<'k> {
                 self.hide(node, layer, HiddenHow::Deleted, &mut changes.deleted);
             }
             self.hide_below(node, layer, HiddenHow::Deleted, &mut changes.deleted);
+            let meta = self.meta(r.mode, r.uid, r.gid);
             self.ix.entries.push(Entry {
                 node,
                 layer,
@@ -110,9 +133,7 @@ impl<'k> Merger<'k> {
                 hidden_how: HiddenHow::Deleted,
                 hidden_by: NO_LAYER,
                 size: 0,
-                mode: r.mode,
-                uid: r.uid,
-                gid: r.gid,
+                meta,
                 hash: 0,
                 link: NONE,
             });
@@ -214,6 +235,7 @@ impl<'k> Merger<'k> {
             if let Some(c) = r.captured {
                 self.ix.contents.insert(e, std::mem::take(&mut captured[c as usize]));
             }
+            let meta = self.meta(r.mode, r.uid, r.gid);
             self.ix.entries.push(Entry {
                 node,
                 layer,
@@ -222,9 +244,7 @@ impl<'k> Merger<'k> {
                 hidden_how: HiddenHow::Overwritten,
                 hidden_by: NO_LAYER,
                 size: r.size,
-                mode: r.mode,
-                uid: r.uid,
-                gid: r.gid,
+                meta,
                 hash: r.hash,
                 link,
             });

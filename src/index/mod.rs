@@ -64,13 +64,20 @@ pub struct Entry {
     pub hidden_by: u16,
     /// Tar header size: the content bytes of a regular file; 0 for everything else.
     pub size: u64,
-    pub mode: u32,
-    pub uid: u32,
-    pub gid: u32,
+    /// Index into `Index::metas`: mode and owner, of which an image has few distinct.
+    pub meta: u32,
     pub hash: u64,
     /// Hardlink: the entry holding the content (NONE if dangling). Symlink: index into
     /// `Index::symlink_targets`.
     pub link: u32,
+}
+
+/// An entry's mode and owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Meta {
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
@@ -199,6 +206,8 @@ pub struct Index {
     pub visible: Vec<bool>,
     /// Per entry that holds content: whether its bytes are still reachable in the final tree.
     pub live: Vec<bool>,
+    /// The distinct modes and owners of the entries (see [`Entry::meta`]).
+    pub metas: Vec<Meta>,
     /// Per entry of a layer whose hashes are deferred, where its content starts in the tar
     /// ([`layer::NO_OFFSET`] for the rest): only until those hashes are taken, and only as long
     /// as the last such entry (a compressed image keeps none).
@@ -415,6 +424,11 @@ impl Index {
     pub fn is_file(&self, node: NodeId) -> bool {
         let e = self.current[node as usize];
         e != NONE && self.entries[e as usize].kind != Kind::Dir
+    }
+
+    /// The mode and owner of `entry`.
+    pub fn meta(&self, entry: &Entry) -> Meta {
+        self.metas[entry.meta as usize]
     }
 
     pub fn entry_path(&self, e: u32) -> String {
