@@ -72,6 +72,9 @@ pub struct Entry {
     pub link: u32,
 }
 
+// A million-file image holds a million of these: keep the size in sight.
+const _: () = assert!(std::mem::size_of::<Entry>() == 40);
+
 /// An entry's mode and owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Meta {
