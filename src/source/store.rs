@@ -64,24 +64,9 @@ impl MappedRange {
         (len > 0 && file.metadata().ok()?.len() >= end).then_some(MappedRange { file, offset, len })
     }
 
-    /// Feeds the range to `f` a window at a time: a window is unmapped before the next is
-    /// mapped, so the file's pages never count towards the process's resident memory by
-    /// more than a window.
-    pub fn each_window(&self, mut f: impl FnMut(&[u8])) -> io::Result<()> {
-        let mut at = 0;
-        while at < self.len {
-            let n = WINDOW.min(self.len - at);
-            // SAFETY: read only, and inside the file's length when checked. A file truncated
-            // by another process while weigh reads it can still fault, as with any program
-            // that maps files (ripgrep does the same); images being read are not written to.
-            let map = unsafe {
-                memmap2::MmapOptions::new().offset(self.offset + at).len(n as usize).map(&self.file)
-            }?;
-            let _ = map.advise(memmap2::Advice::Sequential);
-            f(&map);
-            at += n;
-        }
-        Ok(())
+    /// Feeds the whole range to `f` a window at a time.
+    pub fn each_window(&self, f: impl FnMut(&[u8])) -> io::Result<()> {
+        self.windows().each_slice(0, self.len, f)
     }
 
     /// Reads parts of the range through windows of the same size, keeping the last one mapped:
@@ -109,12 +94,19 @@ impl Windows<'_> {
         while pos < end {
             let start = pos / WINDOW * WINDOW;
             if self.map.as_ref().is_none_or(|(s, _)| *s != start) {
-                self.map = None; // unmapped before the next is mapped: one window resident
+                // Unmapped before the next is mapped, so the file's pages never count towards
+                // the process's resident memory by more than a window.
+                self.map = None;
                 let n = WINDOW.min(self.range.len - start) as usize;
-                // SAFETY: as in `each_window`.
+                // SAFETY: read only, and inside the file's length when checked. A file
+                // truncated by another process while weigh reads it can still fault, as with
+                // any program that maps files (ripgrep does the same); images being read are
+                // not written to.
                 let map = unsafe {
                     memmap2::MmapOptions::new().offset(self.range.offset + start).len(n).map(&self.range.file)
                 }?;
+                // Ranges are asked for in ascending order.
+                let _ = map.advise(memmap2::Advice::Sequential);
                 self.map = Some((start, map));
             }
             let Some((_, map)) = &self.map else { unreachable!("mapped above") };
@@ -353,13 +345,19 @@ mod tests {
         all
     }
 
+    /// An archive of a small member and a big one: the big one spans three windows and starts
+    /// at an offset no page boundary falls on.
+    fn small_and_big(dir: &Path) -> (PathBuf, Vec<u8>, TarStore) {
+        let big: Vec<u8> = (0..5_000_000u32).map(|i| (i % 251) as u8).collect();
+        let path = archive(dir, &[("small", b"hello"), ("big", &big)]);
+        let store = TarStore::open(&path).unwrap();
+        (path, big, store)
+    }
+
     #[test]
     fn a_mapped_member_reads_as_its_bytes_across_windows() {
         let dir = tempfile::tempdir().unwrap();
-        // Over two windows, and at an offset no page boundary falls on.
-        let big: Vec<u8> = (0..5_000_000u32).map(|i| (i % 251) as u8).collect();
-        let path = archive(dir.path(), &[("small", b"hello"), ("big", &big)]);
-        let store = TarStore::open(&path).unwrap();
+        let (path, big, store) = small_and_big(dir.path());
         assert_eq!(windows(&store.map("big").unwrap()), big);
         assert_eq!(windows(&store.map("small").unwrap()), b"hello");
         assert!(store.map("absent").is_none());
@@ -370,9 +368,7 @@ mod tests {
     #[test]
     fn parts_of_a_mapped_member_read_as_their_bytes_in_any_order() {
         let dir = tempfile::tempdir().unwrap();
-        let big: Vec<u8> = (0..5_000_000u32).map(|i| (i % 251) as u8).collect();
-        let path = archive(dir.path(), &[("small", b"hello"), ("big", &big)]);
-        let store = TarStore::open(&path).unwrap();
+        let (_, big, store) = small_and_big(dir.path());
         let range = store.map("big").unwrap();
         let mut w = range.windows();
         let part = |w: &mut Windows, at: u64, len: u64| {
