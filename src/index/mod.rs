@@ -335,11 +335,8 @@ impl Index {
         let mut todo: Vec<Vec<u32>> = vec![Vec::new(); self.layers.len()];
         for o in owners {
             let e = &self.entries[o as usize];
-            if sizes[&e.size] > 1
-                && e.hash == 0
-                && offset(o) != layer::NO_OFFSET
-                && self.layers[e.layer as usize].hashes_deferred
-            {
+            // Only entries of layers whose hashes are deferred have an offset.
+            if sizes[&e.size] > 1 && e.hash == 0 && offset(o) != layer::NO_OFFSET {
                 todo[e.layer as usize].push(o);
             }
         }
@@ -352,7 +349,6 @@ impl Index {
                     let (todo, next) = (&todo, &next);
                     scope.spawn(move || {
                         let mut out = Vec::new();
-                        let mut buf = vec![0u8; 256 * 1024];
                         while let Some(list) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
                             let Some(&first) = list.first() else { continue };
                             let layer = entries[first as usize].layer as usize;
@@ -361,11 +357,11 @@ impl Index {
                             let mapped = image.map_blob(layer);
                             let mut blob = match &mapped {
                                 Some(m) => Blob::Mapped(m.windows()),
-                                None => Blob::Read(image.open_blob(layer)?),
+                                None => Blob::Read(image.open_blob(layer)?, vec![0; 256 * 1024]),
                             };
                             for &o in list {
                                 let e = &entries[o as usize];
-                                let hash = blob.hash(offset(o), e.size, &mut buf).map_err(|err| {
+                                let hash = blob.hash(offset(o), e.size).map_err(|err| {
                                     image.layer_error(
                                         layer,
                                         format!("cannot read {}: {err}", paths.path(e.node)),
@@ -529,19 +525,19 @@ impl Index {
     }
 }
 
-/// A plain layer's blob, to hash files of it again.
+/// A plain layer's blob, to hash files of it again: mapped, or read through a buffer.
 enum Blob<'a> {
     Mapped(crate::source::store::Windows<'a>),
-    Read(Box<dyn crate::source::store::ReadSeek>),
+    Read(Box<dyn crate::source::store::ReadSeek>, Vec<u8>),
 }
 
 impl Blob<'_> {
     /// xxh3 of bytes `offset..offset + len`.
-    fn hash(&mut self, offset: u64, len: u64, buf: &mut [u8]) -> std::io::Result<u64> {
+    fn hash(&mut self, offset: u64, len: u64) -> std::io::Result<u64> {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         match self {
             Blob::Mapped(w) => w.each_slice(offset, len, |s| h.update(s))?,
-            Blob::Read(r) => {
+            Blob::Read(r, buf) => {
                 r.seek(SeekFrom::Start(offset))?;
                 let mut left = len;
                 while left > 0 {
