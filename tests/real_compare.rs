@@ -4,7 +4,6 @@
 //! Run through scripts/test.sh, which builds the images and sets WEIGH_REAL_IMAGES.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -17,13 +16,7 @@ fn weigh_json(reference: &str) -> Value {
 }
 
 fn weigh_compare(args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_weigh"))
-        .args(["-q", "compare", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    support::json_in(Path::new(env!("CARGO_MANIFEST_DIR")), "compare", args)
 }
 
 /// single → multi on the real node images: the deltas add up to the difference of the two

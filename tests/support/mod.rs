@@ -395,13 +395,19 @@ pub fn write_tar(path: &Path, files: &[(String, Vec<u8>)]) {
 /// `weigh -q inspect --format json ARGS`, run in `cwd` (where a Dockerfile, or none, is what
 /// the test is about).
 pub fn inspect_json_in(cwd: &Path, args: &[&str]) -> Value {
+    json_in(cwd, "inspect", args)
+}
+
+/// `weigh -q COMMAND --format json ARGS`, run in `cwd`: the document it prints, which it must
+/// print without failing.
+pub fn json_in(cwd: &Path, command: &str, args: &[&str]) -> Value {
     let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("weigh"))
         .current_dir(cwd)
-        .args(["-q", "inspect", "--format", "json"])
+        .args(["-q", command, "--format", "json"])
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{command} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
