@@ -1,6 +1,7 @@
 //! What the steps after indexing cost, as shares of one whole analysis (not a test): the
 //! classification (every package database, categories and reasons) and the findings (native
-//! code, links, secrets, permissions), each run again on the finished analysis.
+//! code, links, secrets, permissions), each run again on an index of the same image (the
+//! analysis hands its package files to the classifier, which keeps none of them).
 //!
 //!     cargo run --release --example phases -- IMAGE [RUNS]
 //!
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use weigh::classify::{Facts, Rules, classify};
 use weigh::findings::{Cx, find};
-use weigh::index::NoProgress;
+use weigh::index::{Index, IndexOptions, NoProgress};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -39,15 +40,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         env: cfg.and_then(|c| c.env().clone()).unwrap_or_default(),
     };
     let rules = Rules::default();
+    let index_opts = IndexOptions { limits: opts.limits, ..IndexOptions::default() };
+    let mut index = Index::build(&layers.image, index_opts, &NoProgress)?;
+    let package_files = index.take_contents(|path| !weigh::findings::wants_content(path));
     let mut classes = Vec::new();
     let mut findings = Vec::new();
     for _ in 0..runs {
+        let files = package_files.clone();
         let t = Instant::now();
-        let c = classify(&a.index, &facts, &rules);
+        let c = classify(&index, files, &facts, &rules);
         classes.push(t.elapsed());
         let t = Instant::now();
         let f = find(&Cx {
-            ix: &a.index,
+            ix: &index,
             classes: &c,
             image: &a.image,
             env: &facts.env,

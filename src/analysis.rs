@@ -228,7 +228,7 @@ impl Analysis {
     /// `history` and `attribution` hold one entry per layer (see [`crate::attribute`]).
     pub fn new(
         image: &Image,
-        index: Index,
+        mut index: Index,
         history: Vec<Option<HistoryInfo>>,
         attribution: Vec<Attribution>,
         rules: &Rules,
@@ -295,7 +295,10 @@ impl Analysis {
                 .collect(),
             env: cfg.and_then(|c| c.env().clone()).unwrap_or_default(),
         };
-        let classes = classify(&index, &facts, rules);
+        // Package databases and lock files are the classifier's alone; credentials stay for
+        // the findings.
+        let package_files = index.take_contents(|path| !crate::findings::wants_content(path));
+        let classes = classify(&index, package_files, &facts, rules);
         let stages = stage_totals(&index, &layers);
         let findings = crate::findings::find(&crate::findings::Cx {
             ix: &index,

@@ -10,6 +10,7 @@ pub mod config;
 pub mod findings;
 pub mod index;
 pub mod limits;
+pub mod mem;
 pub mod path;
 pub mod pipeline;
 pub mod report;

@@ -278,7 +278,13 @@ impl Reasons {
 }
 
 /// Classifies every file of the final tree.
-pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
+/// `package_files`: the kept contents the index handed over (see [`Index::take_contents`]).
+pub fn classify(
+    ix: &Index,
+    package_files: HashMap<u32, Box<[u8]>>,
+    facts: &Facts,
+    rules: &Rules,
+) -> Classification {
     let mut reasons = Reasons::default();
     let mut notes = Vec::new();
     let skipped = &ix.metadata_skipped;
@@ -290,8 +296,12 @@ pub fn classify(ix: &Index, facts: &Facts, rules: &Rules) -> Classification {
         ));
     }
     let language = detect_language(&facts.argv).map(|l| l.0);
-    let meta = owners::Meta::new(ix);
+    let meta = owners::Meta::new(ix, package_files);
     let (mut owners, loaded) = owners::collect(ix, &meta, facts, language, &mut reasons, &mut notes);
+    // Read once: the walk below is the analysis's peak. Parsing the lock files left the
+    // allocator's heap full of small freed pieces; give their pages back before it.
+    drop(meta);
+    crate::mem::give_back_freed();
     let app = app::App::find(ix, facts, &mut reasons);
     let decided = chain::walk(ix, facts, rules, app.as_ref(), &mut owners, &mut reasons);
 

@@ -392,6 +392,14 @@ impl Index {
         self.contents.get(&e).map(|c| &c[..])
     }
 
+    /// Takes out the kept contents of the files whose path `take` picks: what only one reader
+    /// needs (the classifier's package databases and lock files, megabytes in a monorepo)
+    /// need not live as long as the index.
+    pub fn take_contents(&mut self, take: impl Fn(&str) -> bool) -> HashMap<u32, Box<[u8]>> {
+        let picked: Vec<u32> = self.contents.keys().copied().filter(|&e| take(&self.entry_path(e))).collect();
+        picked.into_iter().filter_map(|e| Some((e, self.contents.remove(&e)?))).collect()
+    }
+
     /// The non-directories of the final tree, each with the entry that made it.
     pub fn final_files(&self) -> impl Iterator<Item = (NodeId, &Entry)> + '_ {
         self.current.iter().enumerate().filter_map(move |(n, &e)| {

@@ -15,6 +15,7 @@ pub mod rpm;
 pub mod system;
 pub mod yarn;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::native::{self, Loaded};
@@ -57,30 +58,33 @@ impl Owners {
 }
 
 /// The kept contents (see [`wants`]) of the files still visible in the final tree, by path
-/// without the leading `/`.
+/// without the leading `/`: those the index hands over (read once, here) and those it keeps
+/// for the findings too.
 pub struct Meta<'a> {
-    files: Vec<(String, &'a [u8])>,
+    files: Vec<(String, Cow<'a, [u8]>)>,
 }
 
 impl<'a> Meta<'a> {
-    pub fn new(ix: &'a Index) -> Meta<'a> {
-        let mut files: Vec<(String, &[u8])> = ix
-            .contents
-            .iter()
-            .filter(|(e, _)| ix.current[ix.entries[**e as usize].node as usize] == **e)
-            .map(|(e, c)| (ix.entry_path(*e).trim_start_matches('/').to_string(), &c[..]))
+    pub fn new(ix: &'a Index, taken: HashMap<u32, Box<[u8]>>) -> Meta<'a> {
+        let visible = |e: u32| ix.current[ix.entries[e as usize].node as usize] == e;
+        let shared = ix.contents.iter().map(|(&e, c)| (e, Cow::Borrowed(&c[..])));
+        let taken = taken.into_iter().map(|(e, c)| (e, Cow::Owned(c.into_vec())));
+        let mut files: Vec<(String, Cow<[u8]>)> = shared
+            .chain(taken)
+            .filter(|(e, _)| visible(*e))
+            .map(|(e, c)| (ix.entry_path(e).trim_start_matches('/').to_string(), c))
             .collect();
         files.sort_by(|a, b| a.0.cmp(&b.0));
         Meta { files }
     }
 
-    pub fn get(&self, path: &str) -> Option<&'a [u8]> {
-        self.files.binary_search_by(|m| m.0.as_str().cmp(path)).ok().map(|i| self.files[i].1)
+    pub fn get(&self, path: &str) -> Option<&[u8]> {
+        self.files.binary_search_by(|m| m.0.as_str().cmp(path)).ok().map(|i| &*self.files[i].1)
     }
 
     /// Every kept file, by path.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &'a [u8])> + '_ {
-        self.files.iter().map(|(p, c)| (p.as_str(), *c))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
+        self.files.iter().map(|(p, c)| (p.as_str(), &**c))
     }
 }
 
