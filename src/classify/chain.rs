@@ -61,9 +61,10 @@ pub fn walk(
         package: vec![NONE; n_nodes],
     };
     let root = Ctx { depth: 0, top: ROOT, zone: None, pkg: NONE, area: Area::None, app: AppPart::Outside };
-    // Contexts are kept for directories only (a file reads its parent's): a slot per node.
-    let mut ctxs = Contexts { slot: vec![NONE; n_nodes], list: vec![root] };
-    ctxs.slot[ROOT as usize] = 0;
+    // Contexts are kept for directories only (a file reads its parent's).
+    let dirs = (1..n_nodes as NodeId).filter(|&n| ix.visible[n as usize] && ix.is_dir(n)).count();
+    let mut ctxs = Contexts::new(n_nodes, dirs + 1);
+    ctxs.push(ROOT, root);
     let mut user_reasons: HashMap<String, u32> = HashMap::new();
 
     for node in 1..n_nodes as NodeId {
@@ -83,8 +84,7 @@ pub fn walk(
             let zone = places.zone(path.as_deref(), p.zone, reasons);
             let zone = places.node_gyp(ix, parent, name, zone, p.zone, grandparent_zone);
             let c = enter(ix, node, parent, name, p, zone, app, owners, fallback.node_modules, reasons);
-            ctxs.slot[n] = ctxs.list.len() as u32;
-            ctxs.list.push(Ctx { depth, top: if parent == ROOT { node } else { p.top }, ..c });
+            ctxs.push(node, Ctx { depth, top: if parent == ROOT { node } else { p.top }, ..c });
             continue;
         }
         // A file (or symlink, device, ...).
@@ -118,20 +118,43 @@ pub fn walk(
     out
 }
 
-/// The contexts of the directories walked so far.
+/// The contexts of the directories walked so far, pushed in node order. A directory's place
+/// in `list` is the number of directories before it: a bit per node and a count per 64 nodes
+/// find it, where a slot per node would cost 4 bytes for each of a million files.
 struct Contexts {
-    /// Per node: its directory's index in `list`, or NONE.
-    slot: Vec<u32>,
+    /// Bit `n % 64` of word `n / 64`: node `n` is a directory walked.
+    dirs: Vec<u64>,
+    /// Per word of `dirs`: the directories in the words before it.
+    before: Vec<u32>,
     list: Vec<Ctx>,
 }
 
 impl Contexts {
+    fn new(nodes: usize, dirs: usize) -> Contexts {
+        Contexts { dirs: vec![0; nodes.div_ceil(64)], before: Vec::new(), list: Vec::with_capacity(dirs) }
+    }
+
+    /// Adds directory `node`'s context; `node` is larger than every node pushed before.
+    fn push(&mut self, node: NodeId, ctx: Ctx) {
+        let w = node as usize / 64;
+        while self.before.len() <= w {
+            let k = self.before.len();
+            let count = k.checked_sub(1).map_or(0, |p| self.before[p] + self.dirs[p].count_ones());
+            self.before.push(count);
+        }
+        self.dirs[w] |= 1 << (node % 64);
+        self.list.push(ctx);
+    }
+
     /// The context of directory `node`; `root`'s for a node that is no directory walked.
     fn of(&self, node: NodeId, root: Ctx) -> Ctx {
-        match self.slot[node as usize] {
-            NONE => root,
-            i => self.list[i as usize],
+        let (w, bit) = (node as usize / 64, node % 64);
+        let word = self.dirs[w];
+        if word >> bit & 1 == 0 {
+            return root;
         }
+        let below = word & ((1u64 << bit) - 1);
+        self.list[(self.before[w] + below.count_ones()) as usize]
     }
 }
 
