@@ -14,7 +14,7 @@ use super::layer::{RawLayer, ReadOptions};
 use crate::source::Digest;
 
 /// The file format: bump when `RawLayer` changes shape, so old files are misses.
-const MAGIC: &[u8] = b"weigh layer index v4\n";
+const MAGIC: &[u8] = b"weigh layer index v5\n";
 
 /// What the indexing depended on: the version of weigh (the capture list is the code's) and
 /// whether contents were hashed.

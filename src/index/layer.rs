@@ -6,6 +6,7 @@ use std::io::{self, Read};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
+use super::Meta;
 use super::blocks::Blocks;
 use super::elf::{self, ElfInfo};
 use super::kept::Kept;
@@ -58,17 +59,53 @@ pub struct RawEntry {
     pub link: Option<Span>,
     pub kind: Kind,
     pub size: u64,
-    pub mode: u32,
-    pub uid: u32,
-    pub gid: u32,
+    /// Index into `RawLayer::metas`: mode and owner, of which a layer has few distinct.
+    pub meta: u32,
     /// xxh3 of the content; 0 when not hashed.
     pub hash: u64,
-    /// Index into `RawLayer::captured` when the content was kept.
-    pub captured: Option<u32>,
-    /// Index into `RawLayer::elf` when the file is ELF.
-    pub elf: Option<u32>,
+    pub attached: Attached,
     /// Where the content starts in the layer's tar stream.
     pub offset: u64,
+}
+
+// A layer waits whole for the layers below it to be merged, and a large one holds hundreds
+// of thousands of these: keep the size in sight.
+const _: () = assert!(std::mem::size_of::<RawEntry>() == 64);
+
+/// What the reader kept of a file's content: a file is either one the classifier or the
+/// findings read (kept whole) or probed for ELF headers, never both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Attached {
+    Nothing,
+    /// Index into `RawLayer::captured`.
+    Captured(u32),
+    /// Index into `RawLayer::elf`.
+    Elf(u32),
+}
+
+impl RawEntry {
+    pub fn captured(&self) -> Option<u32> {
+        match self.attached {
+            Attached::Captured(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    pub fn elf(&self) -> Option<u32> {
+        match self.attached {
+            Attached::Elf(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Forgets the captured content, returning where it was.
+    fn take_captured(&mut self) -> Option<u32> {
+        let c = self.captured();
+        if c.is_some() {
+            self.attached = Attached::Nothing;
+        }
+        c
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -78,6 +115,7 @@ pub struct RawLayer {
     /// directories: a deep `node_modules` path is 100 bytes, its name 12).
     dirs: Vec<Span>,
     pub entries: Blocks<RawEntry>,
+    pub metas: Vec<Meta>,
     /// Contents of the files `ReadOptions::capture` asked for.
     pub captured: Vec<Box<[u8]>>,
     /// What the ELF files need to run.
@@ -111,8 +149,9 @@ impl RawLayer {
                     && (e.dir as usize) < self.dirs.len()
                     && e.link.is_none_or(span_ok)
                     && e.size <= MAX_FILE_SIZE
-                    && e.captured.is_none_or(|c| (c as usize) < self.captured.len())
-                    && e.elf.is_none_or(|c| (c as usize) < self.elf.len())
+                    && (e.meta as usize) < self.metas.len()
+                    && e.captured().is_none_or(|c| (c as usize) < self.captured.len())
+                    && e.elf().is_none_or(|c| (c as usize) < self.elf.len())
                     && !self.str(e.name).contains('/')
                     && {
                         let path = self.path(e);
@@ -131,13 +170,13 @@ impl RawLayer {
     /// Takes the layer's captured contents out of the image's budget, dropping those past it.
     pub fn keep_within(&mut self, kept: &Kept) {
         for e in self.entries.iter_mut() {
-            let Some(c) = e.captured else { continue };
+            let Some(c) = e.captured() else { continue };
             let text = |sp: Span| &self.text[sp.start as usize..sp.start as usize + sp.len as usize];
             let path = join(text(self.dirs[e.dir as usize]), text(e.name));
             let data = &mut self.captured[c as usize];
             if !kept.take(data.len() as u64, &path) {
                 *data = Box::default();
-                e.captured = None;
+                e.attached = Attached::Nothing;
                 self.incomplete = true;
             }
         }
@@ -183,6 +222,7 @@ impl RawLayer {
         self.text.shrink_to_fit();
         self.dirs.shrink_to_fit();
         self.entries.shrink_to_fit();
+        self.metas.shrink_to_fit();
         self.captured.shrink_to_fit();
         self.elf.shrink_to_fit();
     }
@@ -264,6 +304,7 @@ fn read_entries<R: Read + std::io::Seek>(
     // replaces the earlier copy instead of adding to the budget.
     let mut captured_at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut dirs = DirsSeen::default();
+    let mut metas: std::collections::HashMap<Meta, u32> = std::collections::HashMap::new();
     let entries = archive.entries_with_seek().map_err(|e| ReadError::Io("cannot read tar".into(), e))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| ReadError::Io("cannot read tar entry".into(), e))?;
@@ -357,7 +398,7 @@ fn read_entries<R: Read + std::io::Seek>(
             return Err(ReadError::Entry(format!("{path:?} declares {size} bytes, more than any real file")));
         }
         let mut hash = 0;
-        let mut captured = None;
+        let mut attached = Attached::Nothing;
         let mut elf_at: Option<u32> = None;
         // A sparse file's body, as the tar reader gives it, is its apparent content: mostly
         // zeros that are not in the layer. It is measured, never read, hashed or kept.
@@ -366,7 +407,7 @@ fn read_entries<R: Read + std::io::Seek>(
         let wanted = readable && size <= MAX_CAPTURE && (opts.capture)(&path);
         if wanted
             && let Some(earlier) = captured_at.remove(&path)
-            && let Some(c) = layer.entries.get_mut(earlier).and_then(|e| e.captured.take())
+            && let Some(c) = layer.entries.get_mut(earlier).and_then(RawEntry::take_captured)
         {
             let old = std::mem::take(&mut layer.captured[c as usize]);
             opts.kept.give_back(old.len() as u64);
@@ -381,7 +422,7 @@ fn read_entries<R: Read + std::io::Seek>(
                 hash = xxhash_rust::xxh3::xxh3_64(&data);
             }
             layer.captured.push(data.into_boxed_slice());
-            captured = Some(layer.captured.len() as u32 - 1);
+            attached = Attached::Captured(layer.captured.len() as u32 - 1);
         } else if readable && (opts.hash_contents || (opts.elf && elf::candidate(&path, mode, size))) {
             // One pass over the body: the content hash, and an ELF file's headers.
             let mut h = opts.hash_contents.then(Xxh3::new);
@@ -411,20 +452,15 @@ fn read_entries<R: Read + std::io::Seek>(
             Some(l) => Some(layer.push_str(&l).ok_or_else(too_long)?),
             None => None,
         };
-        layer.entries.push(RawEntry {
-            dir,
-            name,
-            link,
-            kind,
-            size,
-            mode,
-            uid,
-            gid,
-            hash,
-            captured,
-            elf: elf_at.take(),
-            offset,
+        if let Some(i) = elf_at {
+            attached = Attached::Elf(i);
+        }
+        let meta = Meta { mode, uid, gid };
+        let meta = *metas.entry(meta).or_insert_with(|| {
+            layer.metas.push(meta);
+            layer.metas.len() as u32 - 1
         });
+        layer.entries.push(RawEntry { dir, name, link, kind, size, meta, hash, attached, offset });
     }
     Ok(())
 }

@@ -48,8 +48,7 @@ impl<'k> Merger<'k> {
         }
     }
 
-    fn meta(&mut self, mode: u32, uid: u32, gid: u32) -> u32 {
-        let m = Meta { mode, uid, gid };
+    fn meta(&mut self, m: Meta) -> u32 {
         if let Some((last, id)) = self.last_meta
             && last == m
         {
@@ -100,9 +99,17 @@ impl<'k> Merger<'k> {
         }
     }
 
+    fn reserve(&mut self, more: usize) {
+        self.ix.entries.reserve_exact(more);
+        self.ix.paths.reserve(more);
+        let nodes = self.ix.paths.len() + more;
+        self.ix.current.reserve_exact(nodes.saturating_sub(self.ix.current.len()));
+    }
+
     pub(super) fn merge_layer(&mut self, layer: u16, mut raw: RawLayer) {
         let mut captured = std::mem::take(&mut raw.captured);
         let mut elf_infos = std::mem::take(&mut raw.elf);
+        let metas: Vec<u32> = raw.metas.iter().map(|&m| self.meta(m)).collect();
         let first = self.ix.entries.len() as u32;
         let mut changes = LayerChanges {
             entries: first..first,
@@ -124,7 +131,7 @@ impl<'k> Merger<'k> {
                 self.hide(node, layer, HiddenHow::Deleted, &mut changes.deleted);
             }
             self.hide_below(node, layer, HiddenHow::Deleted, &mut changes.deleted);
-            let meta = self.meta(r.mode, r.uid, r.gid);
+            let meta = metas[r.meta as usize];
             self.ix.entries.push(Entry {
                 node,
                 layer,
@@ -142,117 +149,121 @@ impl<'k> Merger<'k> {
         let mut last_parent: Option<(u32, NodeId)> = None;
         // Block by block, each dropped once merged: the layer's raw entries give their memory
         // back as its merged ones take theirs.
-        let blocks = std::mem::take(&mut raw.entries).into_blocks();
-        for r in blocks.flat_map(Vec::into_iter).filter(|r| !matches!(r.kind, Kind::Whiteout | Kind::Opaque))
-        {
-            let r = &r;
-            let (dir, base) = raw.parts(r);
-            let parent = match last_parent {
-                Some((d, id)) if d == r.dir => id,
-                _ => {
-                    let id = self.node_for(dir);
-                    // Something that is not a directory cannot hold children: a lower file or
-                    // symlink where this layer puts a directory is replaced by it.
-                    let mut a = Some(id);
-                    while let Some(n) = a {
-                        let c = self.ix.current[n as usize];
-                        if c != NONE && self.ix.entries[c as usize].kind != Kind::Dir {
-                            self.hide(n, layer, HiddenHow::Overwritten, &mut changes.deleted);
-                        }
-                        a = self.ix.paths.parent(n);
-                    }
-                    last_parent = Some((r.dir, id));
-                    id
-                }
-            };
-            let node = self.ix.paths.child(parent, base);
-            if self.ix.current.len() < self.ix.paths.len() {
-                self.ix.current.resize(self.ix.paths.len(), NONE);
-            }
-            let prev = self.ix.current[node as usize];
-            // A non-directory replacing a directory (declared or only implied by its
-            // children) hides everything below it.
-            if r.kind != Kind::Dir
-                && (prev == NONE || self.ix.entries[prev as usize].kind == Kind::Dir)
-                && self.ix.paths.children(node).next().is_some()
-            {
-                self.hide_below(node, layer, HiddenHow::Overwritten, &mut changes.deleted);
-            }
-            let change = if prev == NONE {
-                Change::Added
-            } else {
-                let p = &self.ix.entries[prev as usize];
-                let (pkind, pchange) = (p.kind, p.change);
-                if pkind == Kind::Dir && r.kind == Kind::Dir {
-                    Change::Unchanged
-                } else {
-                    let mut scratch = Count::default();
-                    self.hide(node, layer, HiddenHow::Overwritten, &mut scratch);
-                    if p_layer(&self.ix.entries, prev) == layer { pchange } else { Change::Modified }
-                }
-            };
-            if prev != NONE && change == Change::Unchanged {
-                // A re-declared directory replaces the lower entry's metadata, not what lies below.
-                let p = &mut self.ix.entries[prev as usize];
-                p.hidden_by = layer;
-                p.hidden_how = HiddenHow::Overwritten;
-            }
-            let link = match r.kind {
-                Kind::Hardlink => {
-                    let target = r.link.map(|l| raw.str(l)).and_then(|l| self.ix.paths.find(l));
-                    match target.map(|t| self.ix.current.get(t as usize).copied().unwrap_or(NONE)) {
-                        Some(t) if t != NONE => {
-                            let te = &self.ix.entries[t as usize];
-                            match te.kind {
-                                Kind::File => t,
-                                Kind::Hardlink => te.link,
-                                _ => NONE,
+        // Each raw entry becomes one entry and at most one node: room for a block's worth is
+        // reserved as the block is taken, where doubling would hold up to twice the entries'
+        // room while a large layer's raw entries are still alive.
+        for block in std::mem::take(&mut raw.entries).into_blocks() {
+            self.reserve(block.len());
+            for r in block.into_iter().filter(|r| !matches!(r.kind, Kind::Whiteout | Kind::Opaque)) {
+                let r = &r;
+                let (dir, base) = raw.parts(r);
+                let parent = match last_parent {
+                    Some((d, id)) if d == r.dir => id,
+                    _ => {
+                        let id = self.node_for(dir);
+                        // Something that is not a directory cannot hold children: a lower file or
+                        // symlink where this layer puts a directory is replaced by it.
+                        let mut a = Some(id);
+                        while let Some(n) = a {
+                            let c = self.ix.current[n as usize];
+                            if c != NONE && self.ix.entries[c as usize].kind != Kind::Dir {
+                                self.hide(n, layer, HiddenHow::Overwritten, &mut changes.deleted);
                             }
+                            a = self.ix.paths.parent(n);
                         }
-                        _ => NONE,
+                        last_parent = Some((r.dir, id));
+                        id
+                    }
+                };
+                let node = self.ix.paths.child(parent, base);
+                if self.ix.current.len() < self.ix.paths.len() {
+                    self.ix.current.resize(self.ix.paths.len(), NONE);
+                }
+                let prev = self.ix.current[node as usize];
+                // A non-directory replacing a directory (declared or only implied by its
+                // children) hides everything below it.
+                if r.kind != Kind::Dir
+                    && (prev == NONE || self.ix.entries[prev as usize].kind == Kind::Dir)
+                    && self.ix.paths.children(node).next().is_some()
+                {
+                    self.hide_below(node, layer, HiddenHow::Overwritten, &mut changes.deleted);
+                }
+                let change = if prev == NONE {
+                    Change::Added
+                } else {
+                    let p = &self.ix.entries[prev as usize];
+                    let (pkind, pchange) = (p.kind, p.change);
+                    if pkind == Kind::Dir && r.kind == Kind::Dir {
+                        Change::Unchanged
+                    } else {
+                        let mut scratch = Count::default();
+                        self.hide(node, layer, HiddenHow::Overwritten, &mut scratch);
+                        if p_layer(&self.ix.entries, prev) == layer { pchange } else { Change::Modified }
+                    }
+                };
+                if prev != NONE && change == Change::Unchanged {
+                    // A re-declared directory replaces the lower entry's metadata, not what lies below.
+                    let p = &mut self.ix.entries[prev as usize];
+                    p.hidden_by = layer;
+                    p.hidden_how = HiddenHow::Overwritten;
+                }
+                let link = match r.kind {
+                    Kind::Hardlink => {
+                        let target = r.link.map(|l| raw.str(l)).and_then(|l| self.ix.paths.find(l));
+                        match target.map(|t| self.ix.current.get(t as usize).copied().unwrap_or(NONE)) {
+                            Some(t) if t != NONE => {
+                                let te = &self.ix.entries[t as usize];
+                                match te.kind {
+                                    Kind::File => t,
+                                    Kind::Hardlink => te.link,
+                                    _ => NONE,
+                                }
+                            }
+                            _ => NONE,
+                        }
+                    }
+                    Kind::Symlink => {
+                        self.ix.symlink_targets.push(r.link.map(|l| raw.str(l)).unwrap_or("").into());
+                        (self.ix.symlink_targets.len() - 1) as u32
+                    }
+                    _ => NONE,
+                };
+                if r.kind != Kind::Dir {
+                    match change {
+                        Change::Added => changes.added.add(r.size),
+                        Change::Modified => changes.modified.add(r.size),
+                        _ => {}
                     }
                 }
-                Kind::Symlink => {
-                    self.ix.symlink_targets.push(r.link.map(|l| raw.str(l)).unwrap_or("").into());
-                    (self.ix.symlink_targets.len() - 1) as u32
+                if r.kind == Kind::File {
+                    changes.size = changes.size.saturating_add(r.size);
                 }
-                _ => NONE,
-            };
-            if r.kind != Kind::Dir {
-                match change {
-                    Change::Added => changes.added.add(r.size),
-                    Change::Modified => changes.modified.add(r.size),
-                    _ => {}
+                let e = self.ix.entries.len() as u32;
+                if let Some(i) = r.elf() {
+                    self.ix.elf_info.insert(e, std::mem::take(&mut elf_infos[i as usize]));
                 }
+                if let Some(c) = r.captured() {
+                    self.ix.contents.insert(e, std::mem::take(&mut captured[c as usize]));
+                }
+                let meta = metas[r.meta as usize];
+                self.ix.entries.push(Entry {
+                    node,
+                    layer,
+                    kind: r.kind,
+                    change,
+                    hidden_how: HiddenHow::Overwritten,
+                    hidden_by: NO_LAYER,
+                    size: r.size,
+                    meta,
+                    hash: r.hash,
+                    link,
+                });
+                if raw.hashes_deferred {
+                    self.ix.offsets.resize(e as usize, super::layer::NO_OFFSET);
+                    self.ix.offsets.push(r.offset);
+                }
+                self.ix.current[node as usize] = e;
             }
-            if r.kind == Kind::File {
-                changes.size = changes.size.saturating_add(r.size);
-            }
-            let e = self.ix.entries.len() as u32;
-            if let Some(i) = r.elf {
-                self.ix.elf_info.insert(e, std::mem::take(&mut elf_infos[i as usize]));
-            }
-            if let Some(c) = r.captured {
-                self.ix.contents.insert(e, std::mem::take(&mut captured[c as usize]));
-            }
-            let meta = self.meta(r.mode, r.uid, r.gid);
-            self.ix.entries.push(Entry {
-                node,
-                layer,
-                kind: r.kind,
-                change,
-                hidden_how: HiddenHow::Overwritten,
-                hidden_by: NO_LAYER,
-                size: r.size,
-                meta,
-                hash: r.hash,
-                link,
-            });
-            if raw.hashes_deferred {
-                self.ix.offsets.resize(e as usize, super::layer::NO_OFFSET);
-                self.ix.offsets.push(r.offset);
-            }
-            self.ix.current[node as usize] = e;
         }
         changes.entries = first..self.ix.entries.len() as u32;
         self.ix.layers.push(changes);

@@ -76,7 +76,7 @@ pub struct Entry {
 const _: () = assert!(std::mem::size_of::<Entry>() == 40);
 
 /// An entry's mode and owner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub struct Meta {
     pub mode: u32,
     pub uid: u32,

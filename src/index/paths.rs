@@ -79,6 +79,12 @@ impl PathArena {
         id
     }
 
+    /// Makes room for `additional` more nodes at once, so a large layer does not double the
+    /// arena. The lookup table still grows as it fills: reserving it would set its size.
+    pub fn reserve(&mut self, additional: usize) {
+        self.nodes.reserve_exact(additional);
+    }
+
     /// Gives back what growing reserved: the tree is complete.
     pub fn shrink_to_fit(&mut self) {
         self.nodes.shrink_to_fit();
