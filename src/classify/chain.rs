@@ -255,3 +255,26 @@ fn runtime_file(
     let path = if parent == ROOT { name.to_string() } else { format!("{}/{name}", relative(ix, parent)) };
     runtime.file(&path, reasons)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(depth: u32) -> Ctx {
+        Ctx { depth, top: ROOT, zone: None, pkg: NONE, area: Area::None, app: AppPart::Outside }
+    }
+
+    #[test]
+    fn a_directory_finds_its_context_by_rank_across_words_and_anything_else_the_root() {
+        let dirs: Vec<NodeId> = vec![0, 1, 63, 64, 65, 200, 511, 512, 1000];
+        let mut ctxs = Contexts::new(1001, dirs.len());
+        for (i, &d) in dirs.iter().enumerate() {
+            ctxs.push(d, ctx(i as u32 + 100));
+        }
+        let root = ctx(7);
+        for node in 0..1001 {
+            let want = dirs.iter().position(|&d| d == node).map_or(7, |i| i as u32 + 100);
+            assert_eq!(ctxs.of(node, root).depth, want, "node {node}");
+        }
+    }
+}
