@@ -9,6 +9,7 @@ pub mod go;
 pub mod js;
 pub mod needs;
 pub mod npm;
+mod npm_lock;
 pub mod pnpm;
 pub mod python;
 pub mod rpm;

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::js::descriptor_split;
+pub use super::npm_lock::parse_npm_lock;
 use super::pnpm::{parse_pnpm_lock, pnpm_dir_version};
 use super::yarn::{parse_yarn_lock, parse_yarn_state};
 use super::{Cx, Owners};
@@ -38,37 +39,6 @@ pub struct NpmPackage {
     pub dev: bool,
     /// Directory relative to the image root, without a leading slash.
     pub path: String,
-}
-
-/// Packages from an npm lockfile (v2/v3 `packages` map). `root` is the directory holding
-/// `node_modules` (the project), relative to the image root.
-pub fn parse_npm_lock(text: &[u8], root: &str) -> Result<Vec<NpmPackage>, String> {
-    let v: serde_json::Value = serde_json::from_slice(text).map_err(|e| e.to_string())?;
-    let packages =
-        v.get("packages").and_then(|p| p.as_object()).ok_or("no \"packages\" map (lockfile v1?)")?;
-    let mut out = Vec::new();
-    for (key, p) in packages {
-        if key.is_empty()
-            || !key.contains("node_modules/")
-            || p.get("link").and_then(|l| l.as_bool()) == Some(true)
-        {
-            continue;
-        }
-        let name = p
-            .get("name")
-            .and_then(|n| n.as_str())
-            .map(str::to_string)
-            .unwrap_or_else(|| key.rsplit("node_modules/").next().unwrap_or(key).to_string());
-        let flag = |f: &str| p.get(f).and_then(|b| b.as_bool()) == Some(true);
-        out.push(NpmPackage {
-            name,
-            version: p.get("version").and_then(|s| s.as_str()).unwrap_or("").to_string(),
-            dev: flag("dev") || flag("devOptional"),
-            path: if root.is_empty() { key.clone() } else { format!("{root}/{key}") },
-        });
-    }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
 }
 
 /// `node` holds npm package `name`, dev or not as `src` says; the first lockfile to claim a
