@@ -277,10 +277,12 @@ pub fn is_dev_requirements(path: &str) -> bool {
 
 /// Python distributions from `*.dist-info/RECORD` (with METADATA), and which are dev.
 pub fn collect(cx: &mut Cx) {
-    struct Dist {
+    struct Dist<'t> {
         dir: String,
         meta: Metadata,
-        record: Vec<String>,
+        /// The RECORD file, read when the distribution's files are claimed: every
+        /// distribution's paths at once are a string per file of site-packages.
+        record: &'t [u8],
     }
     let (ix, meta) = (cx.ix, cx.meta);
     let mut dists: Vec<Dist> = Vec::new();
@@ -295,11 +297,7 @@ pub fn collect(cx: &mut Cx) {
             m.name = n.to_string();
             m.version = v.to_string();
         }
-        dists.push(Dist {
-            dir: dir.to_string(),
-            meta: m,
-            record: record_paths(&String::from_utf8_lossy(text)),
-        });
+        dists.push(Dist { dir: dir.to_string(), meta: m, record: text });
     }
     if dists.is_empty() {
         return;
@@ -386,7 +384,7 @@ pub fn collect(cx: &mut Cx) {
         let id = cx.owners.list.len() as u32;
         let site = parent_of(&d.dir).to_string();
         let mut top_dirs: HashSet<NodeId> = HashSet::new();
-        for rel in &d.record {
+        for rel in &record_paths(&String::from_utf8_lossy(d.record)) {
             let Some(path) = join(&site, rel) else { continue };
             let Some(node) = ix.paths.find(&path).filter(|&nd| ix.is_file(nd)) else { continue };
             cx.owners.claim_file(node, id);
