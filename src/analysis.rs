@@ -569,15 +569,27 @@ fn find_duplicates(ix: &Index) -> Vec<DuplicateGroup> {
         let hash = ix.entries[ix.owner(c) as usize].hash;
         (size > 0 && matches!(e.kind, Kind::File | Kind::Hardlink) && hash != 0).then_some(hash)
     };
-    // By hash and node only, sized exactly: on a million files this list is the analysis's
-    // largest allocation. Equal hashes of unequal sizes are split below.
-    let n = ix.current.iter().enumerate().filter(|&(node, &c)| file(node, c).is_some()).count();
-    let mut keyed: Vec<(u64, NodeId)> = Vec::with_capacity(n);
-    for (node, &c) in ix.current.iter().enumerate() {
-        if let Some(hash) = file(node, c) {
-            keyed.push((hash, node as NodeId));
-        }
+    // Most hashes are seen once and cannot be a duplicate's. A bit per hash, in tables of 8
+    // bits per file, marks those seen twice; only files whose hash is marked are sorted
+    // (an eighth of the unique ones share a bit by chance), where a list of every file took
+    // 16 bytes each. Equal hashes of unequal sizes are split below.
+    let hashes = || ix.current.iter().enumerate().filter_map(|(node, &c)| Some((file(node, c)?, node)));
+    let bits = (hashes().count() * 8).next_power_of_two().max(64);
+    let (mut once, mut twice) = (vec![0u64; bits / 64], vec![0u64; bits / 64]);
+    let slot = |hash: u64| ((hash as usize & (bits - 1)) / 64, 1u64 << (hash % 64));
+    for (hash, _) in hashes() {
+        let (w, bit) = slot(hash);
+        twice[w] |= once[w] & bit;
+        once[w] |= bit;
     }
+    drop(once);
+    let marked = |hash: u64| {
+        let (w, bit) = slot(hash);
+        twice[w] & bit != 0
+    };
+    let n = hashes().filter(|&(hash, _)| marked(hash)).count();
+    let mut keyed: Vec<(u64, NodeId)> = Vec::with_capacity(n);
+    keyed.extend(hashes().filter(|&(hash, _)| marked(hash)).map(|(hash, node)| (hash, node as NodeId)));
     let size = |node: NodeId| ix.node_size[node as usize];
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| size(a.1).cmp(&size(b.1))).then(a.1.cmp(&b.1)));
     let mut groups = Vec::new();
