@@ -6,11 +6,11 @@ use std::io::{self, Read};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
-use super::Meta;
 use super::blocks::Blocks;
 use super::elf::{self, ElfInfo};
 use super::kept::Kept;
 use super::paths::clean_path;
+use super::{Meta, MetaIds};
 use crate::limits::{Exceeded, Limits};
 use crate::source::layer_error;
 use crate::source::{Compression, LayerStream, SourceError};
@@ -304,7 +304,7 @@ fn read_entries<R: Read + std::io::Seek>(
     // replaces the earlier copy instead of adding to the budget.
     let mut captured_at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut dirs = DirsSeen::default();
-    let mut metas: std::collections::HashMap<Meta, u32> = std::collections::HashMap::new();
+    let mut metas = MetaIds::default();
     let entries = archive.entries_with_seek().map_err(|e| ReadError::Io("cannot read tar".into(), e))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| ReadError::Io("cannot read tar entry".into(), e))?;
@@ -455,11 +455,7 @@ fn read_entries<R: Read + std::io::Seek>(
         if let Some(i) = elf_at {
             attached = Attached::Elf(i);
         }
-        let meta = Meta { mode, uid, gid };
-        let meta = *metas.entry(meta).or_insert_with(|| {
-            layer.metas.push(meta);
-            layer.metas.len() as u32 - 1
-        });
+        let meta = metas.id(&mut layer.metas, Meta { mode, uid, gid });
         layer.entries.push(RawEntry { dir, name, link, kind, size, meta, hash, attached, offset });
     }
     Ok(())

@@ -7,24 +7,23 @@ use std::collections::HashMap;
 use super::kept::{self, Kept};
 use super::layer::RawLayer;
 use super::{
-    Change, Count, Entry, HiddenHow, Index, Kind, LayerChanges, Meta, NO_LAYER, NONE, NodeId, PathArena, ROOT,
+    Change, Count, Entry, HiddenHow, Index, Kind, LayerChanges, MetaIds, NO_LAYER, NONE, NodeId, PathArena,
+    ROOT,
 };
 use crate::source::Compression;
 
 pub(super) struct Merger<'k> {
     pub(super) ix: Index,
     kept: &'k Kept,
-    /// `ix.metas` by value, and the last one asked for (entries in a row mostly share one).
-    metas: HashMap<Meta, u32>,
-    last_meta: Option<(Meta, u32)>,
+    /// `ix.metas` by value.
+    metas: MetaIds,
 }
 
 impl<'k> Merger<'k> {
     pub(super) fn new(layers: usize, kept: &'k Kept) -> Merger<'k> {
         Merger {
             kept,
-            metas: HashMap::new(),
-            last_meta: None,
+            metas: MetaIds::default(),
             ix: Index {
                 paths: PathArena::new(),
                 entries: Vec::new(),
@@ -46,21 +45,6 @@ impl<'k> Merger<'k> {
                 metadata_limit: 0,
             },
         }
-    }
-
-    fn meta(&mut self, m: Meta) -> u32 {
-        if let Some((last, id)) = self.last_meta
-            && last == m
-        {
-            return id;
-        }
-        let next = self.ix.metas.len() as u32;
-        let id = *self.metas.entry(m).or_insert(next);
-        if id == next {
-            self.ix.metas.push(m);
-        }
-        self.last_meta = Some((m, id));
-        id
     }
 
     fn node_for(&mut self, path: &str) -> NodeId {
@@ -109,7 +93,8 @@ impl<'k> Merger<'k> {
     pub(super) fn merge_layer(&mut self, layer: u16, mut raw: RawLayer) {
         let mut captured = std::mem::take(&mut raw.captured);
         let mut elf_infos = std::mem::take(&mut raw.elf);
-        let metas: Vec<u32> = raw.metas.iter().map(|&m| self.meta(m)).collect();
+        // The layer's own numbering, in the image's.
+        let metas: Vec<u32> = raw.metas.iter().map(|&m| self.metas.id(&mut self.ix.metas, m)).collect();
         let first = self.ix.entries.len() as u32;
         let mut changes = LayerChanges {
             entries: first..first,

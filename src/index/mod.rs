@@ -83,6 +83,31 @@ pub struct Meta {
     pub gid: u32,
 }
 
+/// Gives each distinct mode and owner an index into a list, in the order first seen: the
+/// reader numbers a layer's, the merger the image's.
+#[derive(Default)]
+struct MetaIds {
+    by: HashMap<Meta, u32>,
+    /// The last one asked for: entries in a row mostly share one.
+    last: Option<(Meta, u32)>,
+}
+
+impl MetaIds {
+    fn id(&mut self, list: &mut Vec<Meta>, m: Meta) -> u32 {
+        if let Some((last, id)) = self.last
+            && last == m
+        {
+            return id;
+        }
+        let id = *self.by.entry(m).or_insert_with(|| {
+            list.push(m);
+            list.len() as u32 - 1
+        });
+        self.last = Some((m, id));
+        id
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 pub struct Count {
     pub files: u64,
