@@ -9,6 +9,15 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// it is dropped), small enough that the block being consumed is a few megabytes.
 const BLOCK: usize = 1 << 16;
 
+/// Makes room for one more item in a vector that is full: doubling while it is shorter than a
+/// block, then a block at a time. The index's large vectors grow while a layer's raw entries
+/// are alive, and doubling would hold up to twice their room at the peak.
+pub fn grow<T>(v: &mut Vec<T>) {
+    if v.len() == v.capacity() {
+        v.reserve_exact(v.len().clamp(16, BLOCK));
+    }
+}
+
 #[derive(Debug)]
 pub struct Blocks<T> {
     blocks: Vec<Vec<T>>,
@@ -95,6 +104,26 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Blocks<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grow_doubles_below_a_block_and_steps_by_blocks_above() {
+        let mut v: Vec<u8> = Vec::new();
+        let mut most_spare = 0;
+        for i in 0..5 * BLOCK {
+            grow(&mut v);
+            v.push(i as u8);
+            if v.len() > BLOCK {
+                most_spare = most_spare.max(v.capacity() - v.len());
+            }
+        }
+        assert!(most_spare < BLOCK, "{most_spare} spare past a block");
+        let mut small: Vec<u8> = Vec::new();
+        for _ in 0..100 {
+            grow(&mut small);
+            small.push(0);
+        }
+        assert!(small.capacity() <= 256, "doubled, not stepped: {}", small.capacity());
+    }
 
     #[test]
     fn keeps_order_and_indexes_across_blocks() {

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::blocks::grow;
 use super::kept::{self, Kept};
 use super::layer::RawLayer;
 use super::{
@@ -83,11 +84,11 @@ impl<'k> Merger<'k> {
         }
     }
 
-    fn reserve(&mut self, more: usize) {
-        self.ix.entries.reserve_exact(more);
-        self.ix.paths.reserve(more);
-        let nodes = self.ix.paths.len() + more;
-        self.ix.current.reserve_exact(nodes.saturating_sub(self.ix.current.len()));
+    /// Appends an entry: a block at a time once the list is a block long, where doubling would
+    /// hold up to twice the entries' room while a large layer's raw entries are still alive.
+    fn push_entry(&mut self, entry: Entry) {
+        grow(&mut self.ix.entries);
+        self.ix.entries.push(entry);
     }
 
     pub(super) fn merge_layer(&mut self, layer: u16, mut raw: RawLayer) {
@@ -117,7 +118,7 @@ impl<'k> Merger<'k> {
             }
             self.hide_below(node, layer, HiddenHow::Deleted, &mut changes.deleted);
             let meta = metas[r.meta as usize];
-            self.ix.entries.push(Entry {
+            self.push_entry(Entry {
                 node,
                 layer,
                 kind: r.kind,
@@ -134,121 +135,117 @@ impl<'k> Merger<'k> {
         let mut last_parent: Option<(u32, NodeId)> = None;
         // Block by block, each dropped once merged: the layer's raw entries give their memory
         // back as its merged ones take theirs.
-        // Each raw entry becomes one entry and at most one node: room for a block's worth is
-        // reserved as the block is taken, where doubling would hold up to twice the entries'
-        // room while a large layer's raw entries are still alive.
-        for block in std::mem::take(&mut raw.entries).into_blocks() {
-            self.reserve(block.len());
-            for r in block.into_iter().filter(|r| !matches!(r.kind, Kind::Whiteout | Kind::Opaque)) {
-                let r = &r;
-                let (dir, base) = raw.parts(r);
-                let parent = match last_parent {
-                    Some((d, id)) if d == r.dir => id,
-                    _ => {
-                        let id = self.node_for(dir);
-                        // Something that is not a directory cannot hold children: a lower file or
-                        // symlink where this layer puts a directory is replaced by it.
-                        let mut a = Some(id);
-                        while let Some(n) = a {
-                            let c = self.ix.current[n as usize];
-                            if c != NONE && self.ix.entries[c as usize].kind != Kind::Dir {
-                                self.hide(n, layer, HiddenHow::Overwritten, &mut changes.deleted);
-                            }
-                            a = self.ix.paths.parent(n);
+        let blocks = std::mem::take(&mut raw.entries).into_blocks();
+        for r in blocks.flat_map(Vec::into_iter).filter(|r| !matches!(r.kind, Kind::Whiteout | Kind::Opaque))
+        {
+            let r = &r;
+            let (dir, base) = raw.parts(r);
+            let parent = match last_parent {
+                Some((d, id)) if d == r.dir => id,
+                _ => {
+                    let id = self.node_for(dir);
+                    // Something that is not a directory cannot hold children: a lower file or
+                    // symlink where this layer puts a directory is replaced by it.
+                    let mut a = Some(id);
+                    while let Some(n) = a {
+                        let c = self.ix.current[n as usize];
+                        if c != NONE && self.ix.entries[c as usize].kind != Kind::Dir {
+                            self.hide(n, layer, HiddenHow::Overwritten, &mut changes.deleted);
                         }
-                        last_parent = Some((r.dir, id));
-                        id
+                        a = self.ix.paths.parent(n);
                     }
-                };
-                let node = self.ix.paths.child(parent, base);
-                if self.ix.current.len() < self.ix.paths.len() {
-                    self.ix.current.resize(self.ix.paths.len(), NONE);
+                    last_parent = Some((r.dir, id));
+                    id
                 }
-                let prev = self.ix.current[node as usize];
-                // A non-directory replacing a directory (declared or only implied by its
-                // children) hides everything below it.
-                if r.kind != Kind::Dir
-                    && (prev == NONE || self.ix.entries[prev as usize].kind == Kind::Dir)
-                    && self.ix.paths.children(node).next().is_some()
-                {
-                    self.hide_below(node, layer, HiddenHow::Overwritten, &mut changes.deleted);
-                }
-                let change = if prev == NONE {
-                    Change::Added
-                } else {
-                    let p = &self.ix.entries[prev as usize];
-                    let (pkind, pchange) = (p.kind, p.change);
-                    if pkind == Kind::Dir && r.kind == Kind::Dir {
-                        Change::Unchanged
-                    } else {
-                        let mut scratch = Count::default();
-                        self.hide(node, layer, HiddenHow::Overwritten, &mut scratch);
-                        if p_layer(&self.ix.entries, prev) == layer { pchange } else { Change::Modified }
-                    }
-                };
-                if prev != NONE && change == Change::Unchanged {
-                    // A re-declared directory replaces the lower entry's metadata, not what lies below.
-                    let p = &mut self.ix.entries[prev as usize];
-                    p.hidden_by = layer;
-                    p.hidden_how = HiddenHow::Overwritten;
-                }
-                let link = match r.kind {
-                    Kind::Hardlink => {
-                        let target = r.link.map(|l| raw.str(l)).and_then(|l| self.ix.paths.find(l));
-                        match target.map(|t| self.ix.current.get(t as usize).copied().unwrap_or(NONE)) {
-                            Some(t) if t != NONE => {
-                                let te = &self.ix.entries[t as usize];
-                                match te.kind {
-                                    Kind::File => t,
-                                    Kind::Hardlink => te.link,
-                                    _ => NONE,
-                                }
-                            }
-                            _ => NONE,
-                        }
-                    }
-                    Kind::Symlink => {
-                        self.ix.symlink_targets.push(r.link.map(|l| raw.str(l)).unwrap_or("").into());
-                        (self.ix.symlink_targets.len() - 1) as u32
-                    }
-                    _ => NONE,
-                };
-                if r.kind != Kind::Dir {
-                    match change {
-                        Change::Added => changes.added.add(r.size),
-                        Change::Modified => changes.modified.add(r.size),
-                        _ => {}
-                    }
-                }
-                if r.kind == Kind::File {
-                    changes.size = changes.size.saturating_add(r.size);
-                }
-                let e = self.ix.entries.len() as u32;
-                if let Some(i) = r.elf() {
-                    self.ix.elf_info.insert(e, std::mem::take(&mut elf_infos[i as usize]));
-                }
-                if let Some(c) = r.captured() {
-                    self.ix.contents.insert(e, std::mem::take(&mut captured[c as usize]));
-                }
-                let meta = metas[r.meta as usize];
-                self.ix.entries.push(Entry {
-                    node,
-                    layer,
-                    kind: r.kind,
-                    change,
-                    hidden_how: HiddenHow::Overwritten,
-                    hidden_by: NO_LAYER,
-                    size: r.size,
-                    meta,
-                    hash: r.hash,
-                    link,
-                });
-                if raw.hashes_deferred {
-                    self.ix.offsets.resize(e as usize, super::layer::NO_OFFSET);
-                    self.ix.offsets.push(r.offset);
-                }
-                self.ix.current[node as usize] = e;
+            };
+            let node = self.ix.paths.child(parent, base);
+            if self.ix.current.len() < self.ix.paths.len() {
+                self.ix.current.resize(self.ix.paths.len(), NONE);
             }
+            let prev = self.ix.current[node as usize];
+            // A non-directory replacing a directory (declared or only implied by its
+            // children) hides everything below it.
+            if r.kind != Kind::Dir
+                && (prev == NONE || self.ix.entries[prev as usize].kind == Kind::Dir)
+                && self.ix.paths.children(node).next().is_some()
+            {
+                self.hide_below(node, layer, HiddenHow::Overwritten, &mut changes.deleted);
+            }
+            let change = if prev == NONE {
+                Change::Added
+            } else {
+                let p = &self.ix.entries[prev as usize];
+                let (pkind, pchange) = (p.kind, p.change);
+                if pkind == Kind::Dir && r.kind == Kind::Dir {
+                    Change::Unchanged
+                } else {
+                    let mut scratch = Count::default();
+                    self.hide(node, layer, HiddenHow::Overwritten, &mut scratch);
+                    if p_layer(&self.ix.entries, prev) == layer { pchange } else { Change::Modified }
+                }
+            };
+            if prev != NONE && change == Change::Unchanged {
+                // A re-declared directory replaces the lower entry's metadata, not what lies below.
+                let p = &mut self.ix.entries[prev as usize];
+                p.hidden_by = layer;
+                p.hidden_how = HiddenHow::Overwritten;
+            }
+            let link = match r.kind {
+                Kind::Hardlink => {
+                    let target = r.link.map(|l| raw.str(l)).and_then(|l| self.ix.paths.find(l));
+                    match target.map(|t| self.ix.current.get(t as usize).copied().unwrap_or(NONE)) {
+                        Some(t) if t != NONE => {
+                            let te = &self.ix.entries[t as usize];
+                            match te.kind {
+                                Kind::File => t,
+                                Kind::Hardlink => te.link,
+                                _ => NONE,
+                            }
+                        }
+                        _ => NONE,
+                    }
+                }
+                Kind::Symlink => {
+                    self.ix.symlink_targets.push(r.link.map(|l| raw.str(l)).unwrap_or("").into());
+                    (self.ix.symlink_targets.len() - 1) as u32
+                }
+                _ => NONE,
+            };
+            if r.kind != Kind::Dir {
+                match change {
+                    Change::Added => changes.added.add(r.size),
+                    Change::Modified => changes.modified.add(r.size),
+                    _ => {}
+                }
+            }
+            if r.kind == Kind::File {
+                changes.size = changes.size.saturating_add(r.size);
+            }
+            let e = self.ix.entries.len() as u32;
+            if let Some(i) = r.elf() {
+                self.ix.elf_info.insert(e, std::mem::take(&mut elf_infos[i as usize]));
+            }
+            if let Some(c) = r.captured() {
+                self.ix.contents.insert(e, std::mem::take(&mut captured[c as usize]));
+            }
+            let meta = metas[r.meta as usize];
+            self.push_entry(Entry {
+                node,
+                layer,
+                kind: r.kind,
+                change,
+                hidden_how: HiddenHow::Overwritten,
+                hidden_by: NO_LAYER,
+                size: r.size,
+                meta,
+                hash: r.hash,
+                link,
+            });
+            if raw.hashes_deferred {
+                self.ix.offsets.resize(e as usize, super::layer::NO_OFFSET);
+                self.ix.offsets.push(r.offset);
+            }
+            self.ix.current[node as usize] = e;
         }
         changes.entries = first..self.ix.entries.len() as u32;
         self.ix.layers.push(changes);

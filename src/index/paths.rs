@@ -73,16 +73,12 @@ impl PathArena {
         let p = &mut self.nodes[parent as usize];
         let next_sibling = p.first_child;
         p.first_child = id;
+        // A block at a time once large: a large layer does not double the arena.
+        super::blocks::grow(&mut self.nodes);
         self.nodes.push(Node { parent, name: spur, first_child: NONE, next_sibling });
         let (nodes, hasher) = (&self.nodes, &self.hasher);
         self.lookup.insert_unique(hasher.hash_one((parent, spur)), id, |&id| hash_of(hasher, nodes, id));
         id
-    }
-
-    /// Makes room for `additional` more nodes at once, so a large layer does not double the
-    /// arena. The lookup table still grows as it fills: reserving it would set its size.
-    pub fn reserve(&mut self, additional: usize) {
-        self.nodes.reserve_exact(additional);
     }
 
     /// Gives back what growing reserved: the tree is complete.
