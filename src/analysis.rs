@@ -574,7 +574,7 @@ fn find_duplicates(ix: &Index) -> Vec<DuplicateGroup> {
     // (an eighth of the unique ones share a bit by chance), where a list of every file took
     // 16 bytes each. Equal hashes of unequal sizes are split below.
     let hashes = || ix.current.iter().enumerate().filter_map(|(node, &c)| Some((file(node, c)?, node)));
-    let bits = (hashes().count() * 8).next_power_of_two().max(64);
+    let bits = (ix.final_files as usize * 8).next_power_of_two().max(64);
     let (mut once, mut twice) = (vec![0u64; bits / 64], vec![0u64; bits / 64]);
     let slot = |hash: u64| ((hash as usize & (bits - 1)) / 64, 1u64 << (hash % 64));
     for (hash, _) in hashes() {
@@ -587,9 +587,8 @@ fn find_duplicates(ix: &Index) -> Vec<DuplicateGroup> {
         let (w, bit) = slot(hash);
         twice[w] & bit != 0
     };
-    let n = hashes().filter(|&(hash, _)| marked(hash)).count();
-    let mut keyed: Vec<(u64, NodeId)> = Vec::with_capacity(n);
-    keyed.extend(hashes().filter(|&(hash, _)| marked(hash)).map(|(hash, node)| (hash, node as NodeId)));
+    let mut keyed: Vec<(u64, NodeId)> =
+        hashes().filter(|&(hash, _)| marked(hash)).map(|(hash, node)| (hash, node as NodeId)).collect();
     let size = |node: NodeId| ix.node_size[node as usize];
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| size(a.1).cmp(&size(b.1))).then(a.1.cmp(&b.1)));
     let mut groups = Vec::new();
