@@ -1,9 +1,9 @@
 //! npm's lockfile (v2 and v3 `packages` map), read as a stream: a monorepo's lockfile is
 //! megabytes of dependency maps, and only five fields of each package matter here.
 
-use std::fmt;
+use std::collections::BTreeMap;
 
-use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 
 use super::npm::NpmPackage;
@@ -14,7 +14,8 @@ pub fn parse_npm_lock(text: &[u8], root: &str) -> Result<Vec<NpmPackage>, String
     let lock: Lockfile = serde_json::from_slice(text).map_err(|e| e.to_string())?;
     let packages = lock.packages.ok_or("no \"packages\" map (lockfile v1?)")?;
     let mut out = Vec::new();
-    for (key, p) in packages.0 {
+    // By key, so by path too (they share `root`); a key written twice keeps its last value.
+    for (key, p) in packages {
         if key.is_empty() || !key.contains("node_modules/") || p.link == Some(true) {
             continue;
         }
@@ -26,25 +27,13 @@ pub fn parse_npm_lock(text: &[u8], root: &str) -> Result<Vec<NpmPackage>, String
             path: if root.is_empty() { key } else { format!("{root}/{key}") },
         });
     }
-    // Stable, and a key written twice keeps its last value, as a JSON object read whole would.
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out.dedup_by(|later, kept| {
-        let same = later.path == kept.path;
-        if same {
-            std::mem::swap(later, kept);
-        }
-        same
-    });
     Ok(out)
 }
 
 #[derive(Deserialize)]
 struct Lockfile {
-    packages: Option<Packages>,
+    packages: Option<BTreeMap<String, Package>>,
 }
-
-/// The `packages` map's entries, in the order written.
-struct Packages(Vec<(String, Package)>);
 
 /// The fields read of a package (the rest, dependency maps among them, are skipped unread).
 /// A field of the wrong type reads as absent, as `Value::get(..).as_str()` did.
@@ -74,26 +63,6 @@ fn lenient<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
         Or::Is(t) => Some(t),
         Or::Other(_) => None,
     })
-}
-
-impl<'de> Deserialize<'de> for Packages {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Entries;
-        impl<'de> Visitor<'de> for Entries {
-            type Value = Packages;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a map of packages")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Packages, M::Error> {
-                let mut out = Vec::new();
-                while let Some((key, package)) = map.next_entry()? {
-                    out.push((key, package));
-                }
-                Ok(Packages(out))
-            }
-        }
-        d.deserialize_map(Entries)
-    }
 }
 
 #[cfg(test)]
