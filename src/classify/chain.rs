@@ -62,7 +62,7 @@ pub fn walk(
     };
     let root = Ctx { depth: 0, top: ROOT, zone: None, pkg: NONE, area: Area::None, app: AppPart::Outside };
     // Contexts are kept for directories only (a file reads its parent's).
-    let dirs = (1..n_nodes as NodeId).filter(|&n| ix.visible[n as usize] && ix.is_dir(n)).count();
+    let dirs = (1..n_nodes as NodeId).filter(|&n| ix.is_dir(n)).count();
     let mut ctxs = Contexts::new(n_nodes, dirs + 1);
     ctxs.push(ROOT, root);
     let mut user_reasons: HashMap<String, u32> = HashMap::new();
