@@ -55,10 +55,13 @@ pub fn walk(
     let runtime = Runtime::new(reasons.id("the virtualenv's interpreter"), reasons.id("in a virtualenv"));
     let places =
         Places::new(facts, reasons.id("node-gyp build tree: objects and makefiles of a native addon build"));
+    // The file lists' owners become the package column: a file keeps the package that
+    // lists it, and the walk fills in the rest. A second per-node column would cost 4 bytes
+    // a file at the analysis's peak.
     let mut out = Decided {
         category: vec![Category::Other; n_nodes],
         reason: vec![0; n_nodes],
-        package: vec![NONE; n_nodes],
+        package: std::mem::take(&mut owners.file),
     };
     let root = Ctx { depth: 0, top: ROOT, zone: None, pkg: NONE, area: Area::None, app: AppPart::Outside };
     // Contexts are kept for directories only (a file reads its parent's).
@@ -88,7 +91,7 @@ pub fn walk(
             continue;
         }
         // A file (or symlink, device, ...).
-        let pkg = file_package(ix, owners, node, parent, name, p.pkg);
+        let pkg = file_package(ix, &out.package, node, parent, name, p.pkg);
         out.package[n] = pkg;
         let user = || {
             let path = rules.has_path_rules().then(|| relative(ix, node));
@@ -114,6 +117,12 @@ pub fn walk(
         };
         out.category[n] = category;
         out.reason[n] = reason;
+    }
+    // Only files have a package: what the file lists said of the rest is no decision.
+    for (n, pkg) in out.package.iter_mut().enumerate() {
+        if !ix.is_file(n as NodeId) {
+            *pkg = NONE;
+        }
     }
     out
 }
@@ -223,9 +232,11 @@ fn enter(
 
 /// The package owning a file: its file list's, else its directory's. Bytecode compiled after
 /// installation (dpkg's postinst runs py3compile) goes with the package of its source:
-/// `x/__pycache__/m.cpython-311.pyc` ← `x/m.py`.
-fn file_package(ix: &Index, owners: &Owners, node: NodeId, parent: NodeId, name: &str, dir_pkg: u32) -> u32 {
-    let pkg = if owners.file[node as usize] != NONE { owners.file[node as usize] } else { dir_pkg };
+/// `x/__pycache__/m.cpython-311.pyc` ← `x/m.py`. `listed`: per node, the package whose file
+/// list names it, or, for a file already walked, the package decided for it; the two differ
+/// only below a directory with a package, where the source is not looked up.
+fn file_package(ix: &Index, listed: &[u32], node: NodeId, parent: NodeId, name: &str, dir_pkg: u32) -> u32 {
+    let pkg = if listed[node as usize] != NONE { listed[node as usize] } else { dir_pkg };
     if pkg != NONE || ix.paths.name(parent) != "__pycache__" {
         return pkg;
     }
@@ -233,7 +244,7 @@ fn file_package(ix: &Index, owners: &Owners, node: NodeId, parent: NodeId, name:
     ix.paths
         .parent(parent)
         .and_then(|d| ix.paths.find_child(d, &format!("{stem}.py")))
-        .map_or(NONE, |src| owners.file[src as usize])
+        .map_or(NONE, |src| listed[src as usize])
 }
 
 /// Step 4 for a file: a virtualenv's, or a runtime file near the root outside any package,
