@@ -470,7 +470,7 @@ impl Analysis {
                     } else {
                         entry.hidden_by as usize
                     },
-                    how: entry.hidden_how,
+                    how: entry.hidden_how(),
                 }
             })
             .collect()
@@ -486,10 +486,10 @@ impl Analysis {
                     return None;
                 }
                 let e = &ix.entries[c as usize];
-                if e.kind == Kind::Dir {
+                if e.kind() == Kind::Dir {
                     return None;
                 }
-                let link = match e.kind {
+                let link = match e.kind() {
                     Kind::Symlink => ix.symlink_target(c).map(str::to_string),
                     Kind::Hardlink if e.link != crate::index::NONE => Some(ix.entry_path(e.link)),
                     _ => None,
@@ -503,10 +503,10 @@ impl Analysis {
                     reason: reason.to_string(),
                     package: package.map(|p| p.id.clone()),
                     path: ix.paths.path(node),
-                    kind: e.kind,
+                    kind: e.kind(),
                     size: ix.node_size[node as usize],
                     layer: e.layer as usize,
-                    change: e.change,
+                    change: e.change(),
                     mode: format!("{:04o}", ix.meta(e).mode & 0o7777),
                     uid: ix.meta(e).uid,
                     gid: ix.meta(e).gid,
@@ -567,7 +567,7 @@ fn find_duplicates(ix: &Index) -> Vec<DuplicateGroup> {
         let e = ix.entries.get(c as usize)?;
         let size = ix.node_size[node];
         let hash = ix.entries[ix.owner(c) as usize].hash;
-        (size > 0 && matches!(e.kind, Kind::File | Kind::Hardlink) && hash != 0).then_some(hash)
+        (size > 0 && matches!(e.kind(), Kind::File | Kind::Hardlink) && hash != 0).then_some(hash)
     };
     // Most hashes are seen once and cannot be a duplicate's. A bit per hash, in tables of 8
     // bits per file, marks those seen twice; only files whose hash is marked are sorted

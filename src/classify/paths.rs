@@ -17,7 +17,7 @@ pub fn resolve(ix: &Index, path: &str) -> Option<NodeId> {
         }
         let next = ix.paths.find_child(cur, &part).filter(|&c| ix.visible[c as usize])?;
         let e = ix.current[next as usize];
-        if !parts.is_empty() && e != NONE && ix.entries[e as usize].kind == Kind::Symlink {
+        if !parts.is_empty() && e != NONE && ix.entries[e as usize].kind() == Kind::Symlink {
             hops += 1;
             if hops > 40 {
                 return None;
@@ -43,7 +43,7 @@ pub fn follow(ix: &Index, path: &str) -> Option<NodeId> {
     let mut node = resolve(ix, path)?;
     for _ in 0..40 {
         let e = ix.current[node as usize];
-        if e == NONE || ix.entries[e as usize].kind != Kind::Symlink {
+        if e == NONE || ix.entries[e as usize].kind() != Kind::Symlink {
             return Some(node);
         }
         let target = ix.symlink_target(e)?;

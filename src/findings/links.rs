@@ -30,7 +30,7 @@ fn dangling(cx: &Cx, out: &mut Vec<Finding>) {
     let ix = cx.ix;
     let mut groups: BTreeMap<NodeId, Group> = BTreeMap::new();
     for (node, e) in ix.final_files() {
-        if e.kind != Kind::Symlink {
+        if e.kind() != Kind::Symlink {
             continue;
         }
         let Some(target) = ix.symlink_target(ix.current[node as usize]) else { continue };

@@ -27,7 +27,7 @@ pub fn find(cx: &Cx, out: &mut Vec<Finding>) {
     };
     let (mut setuid, mut writable): (Vec<NodeId>, Vec<NodeId>) = (Vec::new(), Vec::new());
     for (n, e) in ix.final_files() {
-        if e.kind != Kind::File {
+        if e.kind() != Kind::File {
             continue;
         }
         let mode = ix.meta(e).mode;

@@ -8,10 +8,10 @@ use super::blocks::grow;
 use super::kept::{self, Kept};
 use super::layer::RawLayer;
 use super::{
-    Change, Count, Entry, HiddenHow, Index, Kind, LayerChanges, MetaIds, NO_LAYER, NONE, NodeId, PathArena,
+    Change, Count, Entry, HiddenHow, Index, Kind, LayerChanges, META_BITS, MetaIds, NONE, NodeId, PathArena,
     ROOT,
 };
-use crate::source::Compression;
+use crate::source::{Compression, SourceError};
 
 pub(super) struct Merger<'k> {
     pub(super) ix: Index,
@@ -62,9 +62,8 @@ impl<'k> Merger<'k> {
             return;
         }
         let entry = &mut self.ix.entries[c as usize];
-        entry.hidden_by = layer;
-        entry.hidden_how = how;
-        if entry.kind != Kind::Dir {
+        entry.hide(layer, how);
+        if entry.kind() != Kind::Dir {
             deleted.add(entry.size);
         }
         self.ix.current[node as usize] = NONE;
@@ -91,11 +90,17 @@ impl<'k> Merger<'k> {
         self.ix.entries.push(entry);
     }
 
-    pub(super) fn merge_layer(&mut self, layer: u16, mut raw: RawLayer) {
+    pub(super) fn merge_layer(&mut self, layer: u16, mut raw: RawLayer) -> Result<(), SourceError> {
         let mut captured = std::mem::take(&mut raw.captured);
         let mut elf_infos = std::mem::take(&mut raw.elf);
         // The layer's own numbering, in the image's.
         let metas: Vec<u32> = raw.metas.iter().map(|&m| self.metas.id(&mut self.ix.metas, m)).collect();
+        if self.ix.metas.len() > 1 << META_BITS {
+            return Err(SourceError::Unsupported(format!(
+                "the layers give their files more than {} distinct modes and owners, more than any real image",
+                1u32 << META_BITS
+            )));
+        }
         let first = self.ix.entries.len() as u32;
         let mut changes = LayerChanges {
             entries: first..first,
@@ -118,18 +123,7 @@ impl<'k> Merger<'k> {
             }
             self.hide_below(node, layer, HiddenHow::Deleted, &mut changes.deleted);
             let meta = metas[r.meta as usize];
-            self.push_entry(Entry {
-                node,
-                layer,
-                kind: r.kind,
-                change: Change::Deleted,
-                hidden_how: HiddenHow::Deleted,
-                hidden_by: NO_LAYER,
-                size: 0,
-                meta,
-                hash: 0,
-                link: NONE,
-            });
+            self.push_entry(Entry::new(node, layer, r.kind, Change::Deleted, meta));
         }
         // By the layer's directory index: entries of one directory mostly come together.
         let mut last_parent: Option<(u32, NodeId)> = None;
@@ -149,7 +143,7 @@ impl<'k> Merger<'k> {
                     let mut a = Some(id);
                     while let Some(n) = a {
                         let c = self.ix.current[n as usize];
-                        if c != NONE && self.ix.entries[c as usize].kind != Kind::Dir {
+                        if c != NONE && self.ix.entries[c as usize].kind() != Kind::Dir {
                             self.hide(n, layer, HiddenHow::Overwritten, &mut changes.deleted);
                         }
                         a = self.ix.paths.parent(n);
@@ -166,7 +160,7 @@ impl<'k> Merger<'k> {
             // A non-directory replacing a directory (declared or only implied by its
             // children) hides everything below it.
             if r.kind != Kind::Dir
-                && (prev == NONE || self.ix.entries[prev as usize].kind == Kind::Dir)
+                && (prev == NONE || self.ix.entries[prev as usize].kind() == Kind::Dir)
                 && self.ix.paths.children(node).next().is_some()
             {
                 self.hide_below(node, layer, HiddenHow::Overwritten, &mut changes.deleted);
@@ -175,7 +169,7 @@ impl<'k> Merger<'k> {
                 Change::Added
             } else {
                 let p = &self.ix.entries[prev as usize];
-                let (pkind, pchange) = (p.kind, p.change);
+                let (pkind, pchange) = (p.kind(), p.change());
                 if pkind == Kind::Dir && r.kind == Kind::Dir {
                     Change::Unchanged
                 } else {
@@ -186,9 +180,7 @@ impl<'k> Merger<'k> {
             };
             if prev != NONE && change == Change::Unchanged {
                 // A re-declared directory replaces the lower entry's metadata, not what lies below.
-                let p = &mut self.ix.entries[prev as usize];
-                p.hidden_by = layer;
-                p.hidden_how = HiddenHow::Overwritten;
+                self.ix.entries[prev as usize].hide(layer, HiddenHow::Overwritten);
             }
             let link = match r.kind {
                 Kind::Hardlink => {
@@ -196,7 +188,7 @@ impl<'k> Merger<'k> {
                     match target.map(|t| self.ix.current.get(t as usize).copied().unwrap_or(NONE)) {
                         Some(t) if t != NONE => {
                             let te = &self.ix.entries[t as usize];
-                            match te.kind {
+                            match te.kind() {
                                 Kind::File => t,
                                 Kind::Hardlink => te.link,
                                 _ => NONE,
@@ -230,16 +222,10 @@ impl<'k> Merger<'k> {
             }
             let meta = metas[r.meta as usize];
             self.push_entry(Entry {
-                node,
-                layer,
-                kind: r.kind,
-                change,
-                hidden_how: HiddenHow::Overwritten,
-                hidden_by: NO_LAYER,
                 size: r.size,
-                meta,
                 hash: r.hash,
                 link,
+                ..Entry::new(node, layer, r.kind, change, meta)
             });
             if raw.hashes_deferred {
                 self.ix.offsets.resize(e as usize, super::layer::NO_OFFSET);
@@ -249,6 +235,7 @@ impl<'k> Merger<'k> {
         }
         changes.entries = first..self.ix.entries.len() as u32;
         self.ix.layers.push(changes);
+        Ok(())
     }
 }
 

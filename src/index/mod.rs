@@ -57,23 +57,63 @@ pub enum HiddenHow {
 pub struct Entry {
     pub node: NodeId,
     pub layer: u16,
-    pub kind: Kind,
-    pub change: Change,
-    pub hidden_how: HiddenHow,
     /// Layer that hid this entry, or [`NO_LAYER`] while it is visible.
     pub hidden_by: u16,
     /// Tar header size: the content bytes of a regular file; 0 for everything else.
     pub size: u64,
-    /// Index into `Index::metas`: mode and owner, of which an image has few distinct.
-    pub meta: u32,
     pub hash: u64,
     /// Hardlink: the entry holding the content (NONE if dangling). Symlink: index into
     /// `Index::symlink_targets`.
     pub link: u32,
+    /// The index into `Index::metas` (low [`META_BITS`] bits), then the kind, the change and
+    /// how the entry was hidden: bytes of their own would pad the entry from 32 to 40 bytes.
+    bits: u32,
 }
 
 // A million-file image holds a million of these: keep the size in sight.
-const _: () = assert!(std::mem::size_of::<Entry>() == 40);
+const _: () = assert!(std::mem::size_of::<Entry>() == 32);
+
+/// Bits of [`Entry`]'s word for the meta index: 67 million distinct modes and owners, more
+/// than the entries any image within the default limits has.
+pub const META_BITS: u32 = 26;
+const KINDS: [Kind; 7] =
+    [Kind::File, Kind::Dir, Kind::Symlink, Kind::Hardlink, Kind::Whiteout, Kind::Opaque, Kind::Other];
+const CHANGES: [Change; 4] = [Change::Added, Change::Modified, Change::Unchanged, Change::Deleted];
+const _: () = assert!(KINDS.len() <= 8 && Kind::Other as usize == KINDS.len() - 1);
+const _: () = assert!(Change::Deleted as usize == CHANGES.len() - 1);
+
+impl Entry {
+    /// A visible entry, with no size, hash or link yet. `meta` is below 2^[`META_BITS`].
+    pub fn new(node: NodeId, layer: u16, kind: Kind, change: Change, meta: u32) -> Entry {
+        debug_assert!(meta < 1 << META_BITS);
+        let bits = meta | (kind as u32) << META_BITS | (change as u32) << (META_BITS + 3);
+        Entry { node, layer, hidden_by: NO_LAYER, size: 0, hash: 0, link: NONE, bits }
+    }
+
+    pub fn kind(&self) -> Kind {
+        KINDS[(self.bits >> META_BITS & 7) as usize]
+    }
+
+    pub fn change(&self) -> Change {
+        CHANGES[(self.bits >> (META_BITS + 3) & 3) as usize]
+    }
+
+    /// How the entry was hidden (meaningful once `hidden_by` names a layer).
+    pub fn hidden_how(&self) -> HiddenHow {
+        if self.bits >> 31 == 1 { HiddenHow::Deleted } else { HiddenHow::Overwritten }
+    }
+
+    /// Index into `Index::metas`: mode and owner, of which an image has few distinct.
+    pub fn meta(&self) -> u32 {
+        self.bits & ((1 << META_BITS) - 1)
+    }
+
+    /// Layer `by` hides the entry.
+    pub fn hide(&mut self, by: u16, how: HiddenHow) {
+        self.hidden_by = by;
+        self.bits = self.bits & !(1 << 31) | ((how == HiddenHow::Deleted) as u32) << 31;
+    }
+}
 
 /// An entry's mode and owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
@@ -315,7 +355,7 @@ impl Index {
                 }
                 while let Some(raw) = waiting.remove(&merger.ix.layers.len()) {
                     let layer = merger.ix.layers.len() as u16;
-                    merger.merge_layer(layer, raw);
+                    merger.merge_layer(layer, raw).inspect_err(|_| failed.store(true, Ordering::Relaxed))?;
                 }
             }
             let mut ix = merger.ix;
@@ -345,12 +385,12 @@ impl Index {
         let mut sizes: HashMap<u64, u32> = HashMap::new();
         let mut owners = Vec::new();
         for &c in &self.current {
-            if c == NONE || !matches!(self.entries[c as usize].kind, Kind::File | Kind::Hardlink) {
+            if c == NONE || !matches!(self.entries[c as usize].kind(), Kind::File | Kind::Hardlink) {
                 continue;
             }
             let o = self.owner(c);
             let e = &self.entries[o as usize];
-            if e.kind == Kind::File && e.size > 0 && self.live[o as usize] {
+            if e.kind() == Kind::File && e.size > 0 && self.live[o as usize] {
                 *sizes.entry(e.size).or_default() += 1;
                 owners.push(o);
             }
@@ -428,7 +468,7 @@ impl Index {
     /// The non-directories of the final tree, each with the entry that made it.
     pub fn final_files(&self) -> impl Iterator<Item = (NodeId, &Entry)> + '_ {
         self.current.iter().enumerate().filter_map(move |(n, &e)| {
-            let entry = self.entries.get(e as usize).filter(|x| x.kind != Kind::Dir)?;
+            let entry = self.entries.get(e as usize).filter(|x| x.kind() != Kind::Dir)?;
             Some((n as NodeId, entry))
         })
     }
@@ -449,18 +489,18 @@ impl Index {
     pub fn is_dir(&self, node: NodeId) -> bool {
         let e = self.current[node as usize];
         self.visible[node as usize]
-            && (node == ROOT || e == NONE || self.entries[e as usize].kind == Kind::Dir)
+            && (node == ROOT || e == NONE || self.entries[e as usize].kind() == Kind::Dir)
     }
 
     /// Whether `node` is a non-directory (file, link, device) of the final tree.
     pub fn is_file(&self, node: NodeId) -> bool {
         let e = self.current[node as usize];
-        e != NONE && self.entries[e as usize].kind != Kind::Dir
+        e != NONE && self.entries[e as usize].kind() != Kind::Dir
     }
 
     /// The mode and owner of `entry`.
     pub fn meta(&self, entry: &Entry) -> Meta {
-        self.metas[entry.meta as usize]
+        self.metas[entry.meta() as usize]
     }
 
     pub fn entry_path(&self, e: u32) -> String {
@@ -470,12 +510,12 @@ impl Index {
     /// The entry holding the bytes of `e` (itself, or the target of a hardlink).
     pub fn owner(&self, e: u32) -> u32 {
         let entry = &self.entries[e as usize];
-        if entry.kind == Kind::Hardlink && entry.link != NONE { entry.link } else { e }
+        if entry.kind() == Kind::Hardlink && entry.link != NONE { entry.link } else { e }
     }
 
     pub fn symlink_target(&self, e: u32) -> Option<&str> {
         let entry = &self.entries[e as usize];
-        (entry.kind == Kind::Symlink && entry.link != NONE)
+        (entry.kind() == Kind::Symlink && entry.link != NONE)
             .then(|| &*self.symlink_targets[entry.link as usize])
     }
 
@@ -493,7 +533,7 @@ impl Index {
         // first surviving hardlink to it. Bytes whose every name is hidden are waste.
         let mut carrier = vec![NONE; n_entries];
         for &c in &self.current {
-            if c == NONE || !self.entries[c as usize].kind.is_content() {
+            if c == NONE || !self.entries[c as usize].kind().is_content() {
                 continue;
             }
             let o = self.owner(c);
@@ -508,7 +548,7 @@ impl Index {
         self.live = vec![false; n_entries];
         self.written_bytes = 0;
         for (e, entry) in self.entries.iter().enumerate() {
-            if entry.kind != Kind::File {
+            if entry.kind() != Kind::File {
                 continue;
             }
             self.written_bytes = self.written_bytes.saturating_add(entry.size);
@@ -524,7 +564,7 @@ impl Index {
         for (node, &c) in self.current.iter().enumerate() {
             if c != NONE {
                 self.visible[node] = true;
-                if self.entries[c as usize].kind != Kind::Dir {
+                if self.entries[c as usize].kind() != Kind::Dir {
                     self.node_files[node] = 1;
                 }
             }
@@ -553,7 +593,7 @@ impl Index {
         self.entries
             .iter()
             .enumerate()
-            .filter(|(e, entry)| entry.kind == Kind::File && !self.live[*e])
+            .filter(|(e, entry)| entry.kind() == Kind::File && !self.live[*e])
             .map(|(e, _)| e as u32)
     }
 }
@@ -582,5 +622,29 @@ impl Blob<'_> {
             }
         }
         Ok(h.digest())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_word_keeps_meta_kind_change_and_how_apart() {
+        let top = (1 << META_BITS) - 1;
+        for &kind in &KINDS {
+            for &change in &CHANGES {
+                for meta in [0, 1, 12_345, top] {
+                    let mut e = Entry::new(7, 3, kind, change, meta);
+                    assert_eq!((e.kind(), e.change(), e.meta(), e.hidden_by), (kind, change, meta, NO_LAYER));
+                    assert_eq!(e.hidden_how(), HiddenHow::Overwritten);
+                    e.hide(5, HiddenHow::Deleted);
+                    assert_eq!((e.kind(), e.change(), e.meta()), (kind, change, meta));
+                    assert_eq!((e.hidden_by, e.hidden_how()), (5, HiddenHow::Deleted));
+                    e.hide(6, HiddenHow::Overwritten);
+                    assert_eq!((e.meta(), e.hidden_how()), (meta, HiddenHow::Overwritten));
+                }
+            }
+        }
     }
 }

@@ -28,7 +28,7 @@ fn side_line(
     let mut text = size(ix.node_size[node as usize]);
     let e = ix.current[node as usize];
     let mut spans = vec![key(label)];
-    if e != NONE && ix.entries[e as usize].kind != Kind::Dir {
+    if e != NONE && ix.entries[e as usize].kind() != Kind::Dir {
         let layer = &a.layers[ix.entries[e as usize].layer as usize];
         let (cat, _, pkg) = a.classes.of(node);
         text.push_str(&format!(
@@ -127,7 +127,7 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model) {
                 Span::raw(format!("{} {} {}", p.ecosystem.name(), p.label(), p.version)),
             ]));
         }
-        match entry.kind {
+        match entry.kind() {
             Kind::Symlink => {
                 lines.push(Line::from(vec![
                     key("link to"),

@@ -18,27 +18,27 @@ pub fn layer_view(a: &Analysis, layer: usize, mode: LayerMode) -> View {
     for e in &ix.entries {
         let node = e.node as usize;
         let in_layer = e.layer == l;
-        if in_layer && e.change != Change::Unchanged {
-            change[node] = Some(e.change);
+        if in_layer && e.change() != Change::Unchanged {
+            change[node] = Some(e.change());
         }
         // Deleted paths of the selected layer show in both modes, marked.
-        if in_layer && e.change == Change::Deleted {
+        if in_layer && e.change() == Change::Deleted {
             shown[node] = true;
         }
-        if changes && e.hidden_by == l && e.hidden_how == HiddenHow::Deleted {
+        if changes && e.hidden_by == l && e.hidden_how() == HiddenHow::Deleted {
             shown[node] = true;
             change[node] = Some(Change::Deleted);
         }
         let visible = if changes {
             in_layer
         } else {
-            e.layer <= l && (e.hidden_by == NO_LAYER || e.hidden_by > l) && e.change != Change::Deleted
+            e.layer <= l && (e.hidden_by == NO_LAYER || e.hidden_by > l) && e.change() != Change::Deleted
         };
         if !visible {
             continue;
         }
         shown[node] = true;
-        if e.kind == Kind::File && !final_view {
+        if e.kind() == Kind::File && !final_view {
             // Hardlinked bytes count once: only where the content lives.
             size[node] = e.size;
         }

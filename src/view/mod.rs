@@ -117,7 +117,7 @@ impl<'a> Tree<'a> for Trees<'a> {
 pub fn layer_categories(a: &Analysis) -> Vec<[u64; 11]> {
     let ix = &a.index;
     let mut per_layer = vec![[0u64; 11]; a.layers.len()];
-    for (node, e) in ix.final_files().filter(|(_, e)| e.kind == Kind::File) {
+    for (node, e) in ix.final_files().filter(|(_, e)| e.kind() == Kind::File) {
         per_layer[e.layer as usize][a.classes.category[node as usize] as usize] +=
             ix.node_size[node as usize];
     }

@@ -36,7 +36,7 @@ pub fn metrics(ix: &Index) -> DiveMetrics {
     let mut mark: Vec<u32> = vec![NONE; ix.paths.len()];
     let mut deleted_by: HashMap<u32, Vec<u32>> = HashMap::new();
     for (i, e) in ix.entries.iter().enumerate() {
-        if e.hidden_by != crate::index::NO_LAYER && e.hidden_how == HiddenHow::Deleted {
+        if e.hidden_by != crate::index::NO_LAYER && e.hidden_how() == HiddenHow::Deleted {
             deleted_by.entry(e.hidden_by as u32).or_default().push(i as u32);
         }
     }
@@ -56,7 +56,7 @@ pub fn metrics(ix: &Index) -> DiveMetrics {
         }
         // What each whiteout of this layer deletes: a directory's files count, a file 0.
         let whiteouts: HashSet<NodeId> =
-            ix.entries[range.clone()].iter().filter(|e| e.kind == Kind::Whiteout).map(|e| e.node).collect();
+            ix.entries[range.clone()].iter().filter(|e| e.kind() == Kind::Whiteout).map(|e| e.node).collect();
         let mut deleted: HashMap<NodeId, u64> = HashMap::new();
         if !whiteouts.is_empty() {
             for &d in deleted_by.get(&l).into_iter().flatten() {
@@ -64,7 +64,7 @@ pub fn metrics(ix: &Index) -> DiveMetrics {
                 let mut a = ix.paths.parent(d.node);
                 while let Some(n) = a {
                     if whiteouts.contains(&n) {
-                        *deleted.entry(n).or_default() += if d.kind == Kind::File { d.size } else { 0 };
+                        *deleted.entry(n).or_default() += if d.kind() == Kind::File { d.size } else { 0 };
                         break;
                     }
                     a = ix.paths.parent(n);
@@ -74,10 +74,10 @@ pub fn metrics(ix: &Index) -> DiveMetrics {
         // One visit per path per layer: the last entry for it wins, as in dive's tree.
         let mut seen: HashMap<NodeId, u64> = HashMap::new();
         for e in &ix.entries[range] {
-            if e.kind == Kind::Opaque || mark[e.node as usize] == l {
+            if e.kind() == Kind::Opaque || mark[e.node as usize] == l {
                 continue;
             }
-            let size = match e.kind {
+            let size = match e.kind() {
                 Kind::File => e.size,
                 Kind::Whiteout => deleted.get(&e.node).copied().unwrap_or(0),
                 _ => 0,
