@@ -426,12 +426,12 @@ impl Analysis {
     pub fn largest_dirs(&self, n: usize) -> Vec<PathSize> {
         let ix = &self.index;
         let mut dirs: Vec<NodeId> = (1..ix.paths.len() as NodeId).filter(|&node| ix.is_dir(node)).collect();
-        top_by(&mut dirs, n, |&d| ix.node_size[d as usize]);
+        top_by(&mut dirs, n, |&d| ix.node_size(d));
         dirs.into_iter()
             .map(|d| PathSize {
                 path: ix.paths.path(d),
-                size: ix.node_size[d as usize],
-                files: Some(ix.node_files[d as usize]),
+                size: ix.node_size(d),
+                files: Some(ix.node_files(d)),
                 layer: None,
             })
             .collect()
@@ -441,12 +441,12 @@ impl Analysis {
     pub fn largest_files(&self, n: usize) -> Vec<PathSize> {
         let ix = &self.index;
         let mut files: Vec<NodeId> = (1..ix.paths.len() as NodeId).filter(|&node| ix.is_file(node)).collect();
-        top_by(&mut files, n, |&f| ix.node_size[f as usize]);
+        top_by(&mut files, n, |&f| ix.node_size(f));
         files
             .into_iter()
             .map(|f| PathSize {
                 path: ix.paths.path(f),
-                size: ix.node_size[f as usize],
+                size: ix.node_size(f),
                 files: None,
                 layer: Some(ix.entries[ix.current[f as usize] as usize].layer as usize),
             })
@@ -504,7 +504,7 @@ impl Analysis {
                     package: package.map(|p| p.id.clone()),
                     path: ix.paths.path(node),
                     kind: e.kind(),
-                    size: ix.node_size[node as usize],
+                    size: ix.node_size(node),
                     layer: e.layer as usize,
                     change: e.change(),
                     mode: format!("{:04o}", ix.meta(e).mode & 0o7777),
@@ -531,7 +531,7 @@ fn stage_totals(ix: &Index, layers: &[LayerInfo]) -> Vec<StageTotal> {
     let mut per_layer = vec![(0u64, 0u64); layers.len()];
     for (node, e) in ix.final_files() {
         let l = &mut per_layer[e.layer as usize];
-        l.0 += ix.node_size[node as usize];
+        l.0 += ix.node_size(node);
         l.1 += 1;
     }
     for (l, (bytes, files)) in layers.iter().zip(per_layer) {
@@ -565,7 +565,7 @@ fn top_by<T: Copy + Ord>(items: &mut Vec<T>, n: usize, key: impl Fn(&T) -> u64) 
 fn find_duplicates(ix: &Index) -> Vec<DuplicateGroup> {
     let file = |node: usize, c: u32| {
         let e = ix.entries.get(c as usize)?;
-        let size = ix.node_size[node];
+        let size = ix.node_size(node as NodeId);
         let hash = ix.entries[ix.owner(c) as usize].hash;
         (size > 0 && matches!(e.kind(), Kind::File | Kind::Hardlink) && hash != 0).then_some(hash)
     };
@@ -589,7 +589,7 @@ fn find_duplicates(ix: &Index) -> Vec<DuplicateGroup> {
     };
     let mut keyed: Vec<(u64, NodeId)> =
         hashes().filter(|&(hash, _)| marked(hash)).map(|(hash, node)| (hash, node as NodeId)).collect();
-    let size = |node: NodeId| ix.node_size[node as usize];
+    let size = |node: NodeId| ix.node_size(node);
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| size(a.1).cmp(&size(b.1))).then(a.1.cmp(&b.1)));
     let mut groups = Vec::new();
     for run in keyed.chunk_by(|a, b| a.0 == b.0 && size(a.1) == size(b.1)) {

@@ -64,10 +64,12 @@ pub fn walk(
         package: std::mem::take(&mut owners.file),
     };
     let root = Ctx { depth: 0, top: ROOT, zone: None, pkg: NONE, area: Area::None, app: AppPart::Outside };
-    // Contexts are kept for directories only (a file reads its parent's).
-    let dirs = (1..n_nodes as NodeId).filter(|&n| ix.is_dir(n)).count();
-    let mut ctxs = Contexts::new(n_nodes, dirs + 1);
-    ctxs.push(ROOT, root);
+    // Contexts are kept for directories only (a file reads its parent's), by the index's
+    // rank of each: directories are walked in node order, so the next one pushed is the
+    // next rank.
+    let mut ctxs: Vec<Ctx> = Vec::with_capacity(ix.dir_count());
+    ctxs.push(root);
+    let of = |ctxs: &[Ctx], dir: NodeId| ix.dir_rank(dir).and_then(|d| ctxs.get(d).copied()).unwrap_or(root);
     let mut user_reasons: HashMap<String, u32> = HashMap::new();
 
     for node in 1..n_nodes as NodeId {
@@ -76,18 +78,19 @@ pub fn walk(
             continue;
         }
         let parent = ix.paths.parent(node).unwrap_or(ROOT);
-        let p = ctxs.of(parent, root);
+        let p = of(&ctxs, parent);
         let name = ix.paths.name(node);
         if ix.is_dir(node) {
             let depth = p.depth + 1;
             // Only shallow directories match place rules: a hostile 50,000-level tree costs
             // no path strings.
             let path = (depth <= MAX_RULE_DEPTH).then(|| relative(ix, node));
-            let grandparent_zone = ix.paths.parent(parent).and_then(|g| ctxs.of(g, root).zone);
+            let grandparent_zone = ix.paths.parent(parent).and_then(|g| of(&ctxs, g).zone);
             let zone = places.zone(path.as_deref(), p.zone, reasons);
             let zone = places.node_gyp(ix, parent, name, zone, p.zone, grandparent_zone);
             let c = enter(ix, node, parent, name, p, zone, app, owners, fallback.node_modules, reasons);
-            ctxs.push(node, Ctx { depth, top: if parent == ROOT { node } else { p.top }, ..c });
+            debug_assert_eq!(ix.dir_rank(node), Some(ctxs.len()));
+            ctxs.push(Ctx { depth, top: if parent == ROOT { node } else { p.top }, ..c });
             continue;
         }
         // A file (or symlink, device, ...).
@@ -125,46 +128,6 @@ pub fn walk(
         }
     }
     out
-}
-
-/// The contexts of the directories walked so far, pushed in node order. A directory's place
-/// in `list` is the number of directories before it: a bit per node and a count per 64 nodes
-/// find it, where a slot per node would cost 4 bytes for each of a million files.
-struct Contexts {
-    /// Bit `n % 64` of word `n / 64`: node `n` is a directory walked.
-    dirs: Vec<u64>,
-    /// Per word of `dirs`: the directories in the words before it.
-    before: Vec<u32>,
-    list: Vec<Ctx>,
-}
-
-impl Contexts {
-    fn new(nodes: usize, dirs: usize) -> Contexts {
-        Contexts { dirs: vec![0; nodes.div_ceil(64)], before: Vec::new(), list: Vec::with_capacity(dirs) }
-    }
-
-    /// Adds directory `node`'s context; `node` is larger than every node pushed before.
-    fn push(&mut self, node: NodeId, ctx: Ctx) {
-        let w = node as usize / 64;
-        while self.before.len() <= w {
-            let k = self.before.len();
-            let count = k.checked_sub(1).map_or(0, |p| self.before[p] + self.dirs[p].count_ones());
-            self.before.push(count);
-        }
-        self.dirs[w] |= 1 << (node % 64);
-        self.list.push(ctx);
-    }
-
-    /// The context of directory `node`; `root`'s for a node that is no directory walked.
-    fn of(&self, node: NodeId, root: Ctx) -> Ctx {
-        let (w, bit) = (node as usize / 64, node % 64);
-        let word = self.dirs[w];
-        if word >> bit & 1 == 0 {
-            return root;
-        }
-        let below = word & ((1u64 << bit) - 1);
-        self.list[(self.before[w] + below.count_ones()) as usize]
-    }
 }
 
 /// A node's path without the leading `/`, as place and user rules match it.
@@ -265,27 +228,4 @@ fn runtime_file(
     }
     let path = if parent == ROOT { name.to_string() } else { format!("{}/{name}", relative(ix, parent)) };
     runtime.file(&path, reasons)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ctx(depth: u32) -> Ctx {
-        Ctx { depth, top: ROOT, zone: None, pkg: NONE, area: Area::None, app: AppPart::Outside }
-    }
-
-    #[test]
-    fn a_directory_finds_its_context_by_rank_across_words_and_anything_else_the_root() {
-        let dirs: Vec<NodeId> = vec![0, 1, 63, 64, 65, 200, 511, 512, 1000];
-        let mut ctxs = Contexts::new(1001, dirs.len());
-        for (i, &d) in dirs.iter().enumerate() {
-            ctxs.push(d, ctx(i as u32 + 100));
-        }
-        let root = ctx(7);
-        for node in 0..1001 {
-            let want = dirs.iter().position(|&d| d == node).map_or(7, |i| i as u32 + 100);
-            assert_eq!(ctxs.of(node, root).depth, want, "node {node}");
-        }
-    }
 }

@@ -311,7 +311,7 @@ pub fn classify(
         if !ix.is_file(node as NodeId) {
             continue;
         }
-        let size = ix.node_size[node];
+        let size = ix.node_size(node as NodeId);
         let t = &mut totals[decided.category[node] as usize].1;
         t.bytes = t.bytes.saturating_add(size);
         t.files += 1;

@@ -228,7 +228,7 @@ fn compressed_by_category(a: &Analysis) -> Option<BTreeMap<Category, u64>> {
         a.layers.iter().map(|l| if l.size == 0 { 0.0 } else { l.blob_size as f64 / l.size as f64 }).collect();
     let mut acc: HashMap<Category, f64> = HashMap::new();
     for (n, e) in ix.final_files() {
-        let bytes = ix.node_size[n as usize];
+        let bytes = ix.node_size(n);
         *acc.entry(a.classes.category[n as usize]).or_default() += bytes as f64 * ratio[e.layer as usize];
     }
     for c in Category::ALL {
@@ -265,12 +265,7 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn only(ix: &Index, n: NodeId) -> OnlyIn {
-        OnlyIn {
-            path: ix.paths.path(n),
-            bytes: ix.node_size[n as usize],
-            files: ix.node_files[n as usize],
-            dir: ix.is_dir(n),
-        }
+        OnlyIn { path: ix.paths.path(n), bytes: ix.node_size(n), files: ix.node_files(n), dir: ix.is_dir(n) }
     }
 
     fn walk(&mut self) {
@@ -283,7 +278,7 @@ impl Walk<'_> {
                     Some(ca) => {
                         let (db, da) = (b.is_dir(cb), a.is_dir(ca));
                         if db && da {
-                            let (sb, sa) = (b.node_size[cb as usize], a.node_size[ca as usize]);
+                            let (sb, sa) = (b.node_size(cb), a.node_size(ca));
                             if sb != sa && depth <= 8 {
                                 self.dirs.push(Delta::new(b.paths.path(cb), sb, sa));
                             }

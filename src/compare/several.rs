@@ -137,7 +137,7 @@ pub fn several(images: &[&Analysis]) -> Several {
                 continue;
             }
             let t = adds.entry(a.classes.category[node as usize]).or_default();
-            t.0 += a.index.node_size[node as usize];
+            t.0 += a.index.node_size(node);
             t.1 += 1;
         }
         let whole: HashMap<Category, (u64, u64)> = Category::ALL

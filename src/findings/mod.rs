@@ -159,7 +159,7 @@ impl Finding {
     }
 
     fn with_paths(mut self, ix: &Index, nodes: &[NodeId]) -> Finding {
-        self.bytes = nodes.iter().map(|&n| ix.node_size[n as usize]).sum();
+        self.bytes = nodes.iter().map(|&n| ix.node_size(n)).sum();
         self.paths = nodes.iter().take(MAX_PATHS).map(|&n| ix.paths.path(n)).collect();
         self.more = nodes.len().saturating_sub(MAX_PATHS);
         self.layer = nodes

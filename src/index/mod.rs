@@ -8,9 +8,11 @@ pub mod kept;
 pub mod layer;
 mod merge;
 pub mod paths;
+pub mod rank;
 
 use std::ops::Range;
 
+use fixedbitset::FixedBitSet;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::io::SeekFrom;
@@ -265,11 +267,16 @@ pub struct Index {
     pub contents: std::collections::HashMap<u32, Box<[u8]>>,
     /// What ELF files need to run, by entry.
     pub elf_info: HashMap<u32, elf::ElfInfo>,
-    /// Per node: bytes in the final tree (a file's size counted once across hardlinks; a
-    /// directory's sum of its children).
-    pub node_size: Vec<u64>,
-    /// Per node: visible regular files at or below it.
-    pub node_files: Vec<u32>,
+    /// The directories of the final tree (see [`Index::is_dir`]), by rank: their sums live in
+    /// a slot per directory, a file's are read from its entry.
+    dirs: rank::Ranked,
+    /// Per directory: bytes in the final tree below it.
+    dir_bytes: Vec<u64>,
+    /// Per directory: visible non-directories below it.
+    dir_files: Vec<u32>,
+    /// Per node: it is the name that carries its file's bytes (a hardlinked file's bytes
+    /// count once, on one name).
+    carries: FixedBitSet,
     /// Per node: whether it exists in the final tree (explicitly or as an implied parent).
     pub visible: Vec<bool>,
     /// Per entry that holds content: whether its bytes are still reachable in the final tree.
@@ -476,7 +483,38 @@ impl Index {
     /// The non-directories of the final tree with the bytes each carries (a hardlinked
     /// file's once).
     pub fn visible_files(&self) -> impl Iterator<Item = (NodeId, u64)> + '_ {
-        self.final_files().map(move |(n, _)| (n, self.node_size[n as usize]))
+        self.final_files().map(move |(n, _)| (n, self.node_size(n)))
+    }
+
+    /// Bytes in the final tree at `node`: a file's size (a hardlinked file's on one of its
+    /// names only), a directory's sum of what lies below it; 0 for a hidden path.
+    pub fn node_size(&self, node: NodeId) -> u64 {
+        if let Some(d) = self.dirs.rank(node) {
+            return self.dir_bytes[d];
+        }
+        if !self.carries.contains(node as usize) {
+            return 0;
+        }
+        self.entries[self.owner(self.current[node as usize]) as usize].size
+    }
+
+    /// Visible non-directories at or below `node`.
+    pub fn node_files(&self, node: NodeId) -> u32 {
+        match self.dirs.rank(node) {
+            Some(d) => self.dir_files[d],
+            None => self.is_file(node) as u32,
+        }
+    }
+
+    /// `node`'s place among the directories of the final tree, in node order, if it is one:
+    /// a table with a slot per directory is indexed by it.
+    pub fn dir_rank(&self, node: NodeId) -> Option<usize> {
+        self.dirs.rank(node)
+    }
+
+    /// Directories in the final tree, the root included.
+    pub fn dir_count(&self) -> usize {
+        self.dirs.len()
     }
 
     /// What the ELF file visible at `node` needs to run.
@@ -542,10 +580,9 @@ impl Index {
                 carrier[o as usize] = c;
             }
         }
-        self.node_size = vec![0; n_nodes];
-        self.node_files = vec![0; n_nodes];
         self.visible = vec![false; n_nodes];
         self.live = vec![false; n_entries];
+        self.carries = FixedBitSet::with_capacity(n_nodes);
         self.written_bytes = 0;
         for (e, entry) in self.entries.iter().enumerate() {
             if entry.kind() != Kind::File {
@@ -555,33 +592,46 @@ impl Index {
             let c = carrier[e];
             if c != NONE {
                 self.live[e] = true;
-                let node = self.entries[c as usize].node as usize;
-                self.node_size[node] = entry.size;
+                self.carries.insert(self.entries[c as usize].node as usize);
                 let l = &mut self.layers[entry.layer as usize];
                 l.final_bytes = l.final_bytes.saturating_add(entry.size);
             }
         }
+        drop(carrier);
         for (node, &c) in self.current.iter().enumerate() {
-            if c != NONE {
-                self.visible[node] = true;
-                if self.entries[c as usize].kind() != Kind::Dir {
-                    self.node_files[node] = 1;
-                }
-            }
+            self.visible[node] = c != NONE;
         }
-        // Children always have larger ids than their parents, so one reverse sweep sums the tree.
+        // Children always have larger ids than their parents: one reverse sweep finds the
+        // implied directories, another sums the tree.
         for node in (1..n_nodes).rev() {
-            if !self.visible[node] {
-                continue;
+            if self.visible[node] {
+                let parent = self.paths.parent(node as NodeId).unwrap_or(ROOT);
+                self.visible[parent as usize] = true;
             }
-            let parent = self.paths.parent(node as NodeId).unwrap_or(ROOT) as usize;
-            self.visible[parent] = true;
-            self.node_size[parent] = self.node_size[parent].saturating_add(self.node_size[node]);
-            self.node_files[parent] += self.node_files[node];
         }
         self.visible[ROOT as usize] = true;
-        self.final_bytes = self.node_size[ROOT as usize];
-        self.final_files = self.node_files[ROOT as usize] as u64;
+        self.dirs = rank::Ranked::new(n_nodes);
+        for node in 0..n_nodes as NodeId {
+            if self.is_dir(node) {
+                self.dirs.push(node);
+            }
+        }
+        self.dir_bytes = vec![0; self.dirs.len()];
+        self.dir_files = vec![0; self.dirs.len()];
+        for node in (1..n_nodes as NodeId).rev() {
+            if !self.visible[node as usize] {
+                continue;
+            }
+            let (bytes, files) = (self.node_size(node), self.node_files(node));
+            // A visible path's parent is a directory: a file or link replacing a directory
+            // hid everything below it.
+            let parent = self.paths.parent(node).unwrap_or(ROOT);
+            let Some(p) = self.dirs.rank(parent) else { continue };
+            self.dir_bytes[p] = self.dir_bytes[p].saturating_add(bytes);
+            self.dir_files[p] += files;
+        }
+        self.final_bytes = self.node_size(ROOT);
+        self.final_files = self.node_files(ROOT) as u64;
     }
 
     pub fn waste_bytes(&self) -> u64 {

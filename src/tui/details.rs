@@ -25,7 +25,7 @@ fn side_line(
         return Line::from(vec![key(label), Span::raw("absent")]);
     };
     let ix = &a.index;
-    let mut text = size(ix.node_size[node as usize]);
+    let mut text = size(ix.node_size(node));
     let e = ix.current[node as usize];
     let mut spans = vec![key(label)];
     if e != NONE && ix.entries[e as usize].kind() != Kind::Dir {
@@ -43,7 +43,7 @@ fn side_line(
             spans.push(Span::raw(format!(" · {} {}", p.label(), p.version)));
         }
     } else {
-        text.push_str(&format!(" · {} files", count(ix.node_files[node as usize] as u64)));
+        text.push_str(&format!(" · {} files", count(ix.node_files(node) as u64)));
         spans.push(Span::raw(text));
     }
     Line::from(spans)
@@ -102,7 +102,7 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model) {
     lines.push(Line::from(vec![key("size"), Span::raw(size(m.view_size[n]))]));
     let e = ix.current[n];
     if m.is_dir(node) {
-        lines.push(Line::from(vec![key("files"), Span::raw(count(ix.node_files[n] as u64))]));
+        lines.push(Line::from(vec![key("files"), Span::raw(count(ix.node_files(node) as u64))]));
     } else if e != NONE {
         let entry = &ix.entries[e as usize];
         let layer = &m.a.layers[entry.layer as usize];

@@ -44,7 +44,9 @@ pub fn layer_view(a: &Analysis, layer: usize, mode: LayerMode) -> View {
         }
     }
     if final_view {
-        size[..n].copy_from_slice(&ix.node_size[..n]);
+        for (node, s) in size.iter_mut().enumerate() {
+            *s = ix.node_size(node as NodeId);
+        }
     }
     View { size, shown, change, before: Vec::new() }
 }
@@ -62,10 +64,10 @@ pub fn diff_view(u: &Union, scope: Option<(bool, usize)>, dirs: &[bool]) -> View
         let x = u.tree.after(id, u.after);
         let b = u.tree.before(id);
         if let Some(x) = x {
-            after[i] = u.after.index.node_size[x as usize];
+            after[i] = u.after.index.node_size(x);
         }
         if let Some(b) = b {
-            before[i] = u.before.index.node_size[b as usize];
+            before[i] = u.before.index.node_size(b);
         }
         shown[i] = match scope {
             None => true,

@@ -118,8 +118,7 @@ pub fn layer_categories(a: &Analysis) -> Vec<[u64; 11]> {
     let ix = &a.index;
     let mut per_layer = vec![[0u64; 11]; a.layers.len()];
     for (node, e) in ix.final_files().filter(|(_, e)| e.kind() == Kind::File) {
-        per_layer[e.layer as usize][a.classes.category[node as usize] as usize] +=
-            ix.node_size[node as usize];
+        per_layer[e.layer as usize][a.classes.category[node as usize] as usize] += ix.node_size(node);
     }
     per_layer
 }

@@ -20,7 +20,7 @@ impl Rule for StageLimit {
                 .index
                 .final_files()
                 .filter(|(_, e)| layers.contains(&(e.layer as usize)))
-                .map(|(n, _)| (n, a.index.node_size[n as usize]))
+                .map(|(n, _)| (n, a.index.node_size(n)))
                 .collect();
             cx.owners(&nodes)
         });

@@ -82,19 +82,16 @@ pub(super) fn tree(a: &Analysis) -> TreeNode {
         let cat = if is_dir { dominant(node) } else { a.classes.category[node as usize] };
         let mut t = TreeNode {
             name: if node == ROOT { "/".into() } else { ix.paths.name(node).to_string() },
-            size: ix.node_size[node as usize],
+            size: ix.node_size(node),
             cat,
             children: Vec::new(),
         };
         if !is_dir || level >= MAX_DEPTH {
             return t;
         }
-        let mut kids: Vec<NodeId> = ix
-            .paths
-            .children(node)
-            .filter(|&c| ix.visible[c as usize] && ix.node_size[c as usize] >= min)
-            .collect();
-        kids.sort_by(|x, y| ix.node_size[*y as usize].cmp(&ix.node_size[*x as usize]).then(x.cmp(y)));
+        let mut kids: Vec<NodeId> =
+            ix.paths.children(node).filter(|&c| ix.visible[c as usize] && ix.node_size(c) >= min).collect();
+        kids.sort_by(|x, y| ix.node_size(*y).cmp(&ix.node_size(*x)).then(x.cmp(y)));
         let mut shown = 0;
         for k in kids {
             let child = build(a, k, level + 1, min, dominant);
