@@ -525,9 +525,7 @@ impl Index {
     /// Whether `node` is a directory of the final tree (declared, or implied by what lies
     /// below it).
     pub fn is_dir(&self, node: NodeId) -> bool {
-        let e = self.current[node as usize];
-        self.visible[node as usize]
-            && (node == ROOT || e == NONE || self.entries[e as usize].kind() == Kind::Dir)
+        self.dirs.contains(node)
     }
 
     /// Whether `node` is a non-directory (file, link, device) of the final tree.
@@ -610,9 +608,13 @@ impl Index {
             }
         }
         self.visible[ROOT as usize] = true;
+        // A directory of the final tree: declared, or implied by what lies below it.
         self.dirs = rank::Ranked::new(n_nodes);
         for node in 0..n_nodes as NodeId {
-            if self.is_dir(node) {
+            let e = self.current[node as usize];
+            if self.visible[node as usize]
+                && (node == ROOT || e == NONE || self.entries[e as usize].kind() == Kind::Dir)
+            {
                 self.dirs.push(node);
             }
         }

@@ -32,6 +32,10 @@ impl Ranked {
         self.len as usize - 1
     }
 
+    pub fn contains(&self, node: u32) -> bool {
+        self.bits.get(node as usize / 64).is_some_and(|w| w >> (node % 64) & 1 == 1)
+    }
+
     /// `node`'s rank, if it is a member.
     pub fn rank(&self, node: u32) -> Option<usize> {
         let (w, bit) = (node as usize / 64, node % 64);
@@ -65,6 +69,7 @@ mod tests {
         }
         for n in 0..1000u32 {
             assert_eq!(set.rank(n), members.iter().position(|&m| m == n), "node {n}");
+            assert_eq!(set.contains(n), members.contains(&n), "node {n}");
         }
         assert_eq!(set.rank(5000), None);
         assert_eq!(set.len(), members.len());
