@@ -82,6 +82,62 @@ impl Hasher {
     }
 }
 
+/// A hasher for bytes of a mapped file, which are mostly not in the CPU's caches yet.
+/// SHA-256 reads too slowly for the hardware prefetcher to run ahead of it across pages, so
+/// every page starts with stalls. Measured here on a page-cached 622 MB layer: 1.27 GB/s
+/// hashing the mapping as it is, 1.55 copying it through a small buffer first (the copy gets
+/// the prefetcher going), 1.80 asking for the bytes ahead as below; 1.97 for data already
+/// in the cache.
+pub(crate) struct MappedHasher {
+    hasher: Hasher,
+    #[cfg(not(target_arch = "x86_64"))]
+    stage: Vec<u8>,
+}
+
+/// Hashed at a time; the step after next is fetched meanwhile.
+#[cfg(target_arch = "x86_64")]
+const STEP: usize = 1024;
+/// Copied at a time where there is no prefetch instruction to call.
+#[cfg(not(target_arch = "x86_64"))]
+const STAGE: usize = 64 << 10;
+
+impl MappedHasher {
+    pub(crate) fn new(algorithm: Algorithm) -> Self {
+        MappedHasher {
+            hasher: Hasher::new(algorithm),
+            #[cfg(not(target_arch = "x86_64"))]
+            stage: vec![0; STAGE],
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        for (i, part) in data.chunks(STEP).enumerate() {
+            let ahead = data.get((i + 2) * STEP..).unwrap_or_default();
+            for line in ahead.iter().take(STEP).step_by(64) {
+                // SAFETY: SSE is part of every x86_64 CPU, and a prefetch only hints: it
+                // never faults, and the address is inside the slice anyway.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(line).cast()) };
+            }
+            self.hasher.update(part);
+        }
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        for part in data.chunks(STAGE) {
+            let copy = &mut self.stage[..part.len()];
+            copy.copy_from_slice(part);
+            self.hasher.update(copy);
+        }
+    }
+
+    pub(crate) fn finish(self) -> Digest {
+        self.hasher.finish()
+    }
+}
+
 pub fn digest_bytes(algorithm: Algorithm, data: &[u8]) -> Digest {
     let mut h = Hasher::new(algorithm);
     h.update(data);

@@ -66,13 +66,15 @@ impl MappedRange {
 
     /// Feeds the whole range to `f` a window at a time.
     pub fn each_window(&self, f: impl FnMut(&[u8])) -> io::Result<()> {
-        self.windows().each_slice(0, self.len, f)
+        // Every page is read: mapped up front, one call per window instead of a fault per
+        // few pages.
+        Windows { range: self, map: None, populate: true }.each_slice(0, self.len, f)
     }
 
     /// Reads parts of the range through windows of the same size, keeping the last one mapped:
     /// ranges asked for in ascending order map each window once.
     pub fn windows(&self) -> Windows<'_> {
-        Windows { range: self, map: None }
+        Windows { range: self, map: None, populate: false }
     }
 }
 
@@ -82,6 +84,7 @@ pub struct Windows<'a> {
     range: &'a MappedRange,
     /// The window mapped last, by its start in the range.
     map: Option<(u64, memmap2::Mmap)>,
+    populate: bool,
 }
 
 impl Windows<'_> {
@@ -102,9 +105,12 @@ impl Windows<'_> {
                 // truncated by another process while weigh reads it can still fault, as with
                 // any program that maps files (ripgrep does the same); images being read are
                 // not written to.
-                let map = unsafe {
-                    memmap2::MmapOptions::new().offset(self.range.offset + start).len(n).map(&self.range.file)
-                }?;
+                let mut options = memmap2::MmapOptions::new();
+                options.offset(self.range.offset + start).len(n);
+                if self.populate {
+                    options.populate();
+                }
+                let map = unsafe { options.map(&self.range.file) }?;
                 // Ranges are asked for in ascending order.
                 let _ = map.advise(memmap2::Advice::Sequential);
                 self.map = Some((start, map));
