@@ -13,6 +13,7 @@ use super::paths::clean_path;
 use super::{Meta, MetaIds};
 use crate::limits::{Exceeded, Limits};
 use crate::source::layer_error;
+use crate::source::store::{MappedRange, Windows};
 use crate::source::{Compression, LayerStream, SourceError};
 
 /// 2^50 bytes (1 PiB): larger entries are refused.
@@ -262,15 +263,25 @@ pub struct ReadOptions<'a> {
     pub kept: &'a Kept,
 }
 
-/// Reads a whole layer stream, then checks its digest.
-pub fn read_layer(index: usize, stream: LayerStream, opts: &ReadOptions) -> Result<RawLayer, SourceError> {
+/// Reads a whole layer stream, then checks its digest. `mapped` is the same blob as a mapped
+/// file, which a plain tar's ELF files are probed through: only the ranges a probe needs are
+/// read, where the stream would read each binary whole.
+pub fn read_layer(
+    index: usize,
+    stream: LayerStream,
+    mapped: Option<MappedRange>,
+    opts: &ReadOptions,
+) -> Result<RawLayer, SourceError> {
     let stream = stream.limit_ratio(opts.limits.ratio);
     let compression = stream.compression();
+    // Only a stream that seeks is a plain tar read in place, whose offsets are the blob's.
+    let mapped = mapped.filter(|_| stream.seeks());
+    let mut view = mapped.as_ref().map(MappedRange::windows);
     let hashes_deferred = opts.hash_contents && stream.seeks();
     let mut layer = RawLayer { compression: Some(compression), hashes_deferred, ..Default::default() };
     let opts = &ReadOptions { hash_contents: opts.hash_contents && !hashes_deferred, ..*opts };
     let mut archive = tar::Archive::new(stream);
-    let outcome = read_entries(&mut archive, &mut layer, opts);
+    let outcome = read_entries(&mut archive, &mut layer, view.as_mut(), opts);
     layer.shrink();
     let stream = archive.into_inner();
     match outcome {
@@ -296,6 +307,7 @@ enum ReadError {
 fn read_entries<R: Read + std::io::Seek>(
     archive: &mut tar::Archive<R>,
     layer: &mut RawLayer,
+    mut view: Option<&mut Windows>,
     opts: &ReadOptions,
 ) -> Result<(), ReadError> {
     let limits = opts.limits;
@@ -423,6 +435,15 @@ fn read_entries<R: Read + std::io::Seek>(
             }
             layer.captured.push(data.into_boxed_slice());
             attached = Attached::Captured(layer.captured.len() as u32 - 1);
+        } else if readable
+            && !opts.hash_contents
+            && opts.elf
+            && elf::candidate(&path, mode, size)
+            && let Some(view) = view.as_deref_mut()
+        {
+            let probe = probe_mapped(view, offset, size)
+                .map_err(|e| ReadError::Io(format!("cannot read {path}"), e))?;
+            layer_elf(&mut layer.elf, &mut elf_at, Some(probe));
         } else if readable && (opts.hash_contents || (opts.elf && elf::candidate(&path, mode, size))) {
             // One pass over the body: the content hash, and an ELF file's headers.
             let mut h = opts.hash_contents.then(Xxh3::new);
@@ -536,6 +557,25 @@ fn sparse<R: Read>(entry: &mut tar::Entry<R>) -> io::Result<Option<Sparse>> {
         Some(parent.map_or(rest.to_string(), |p| format!("{p}/{rest}")))
     });
     Ok(Some(Sparse { name, size }))
+}
+
+/// Probes the ELF file whose body starts at `offset` of a mapped layer, reading only what
+/// the probe asks for.
+fn probe_mapped(view: &mut Windows, offset: u64, size: u64) -> io::Result<elf::Probe> {
+    let mut probe = elf::Probe::new(size);
+    let mut last = None;
+    while let Some((from, to)) = probe.next_missing() {
+        // A probe that asks for the same bytes again would never finish.
+        if last.replace((from, to)) == Some((from, to)) {
+            break;
+        }
+        let mut at = from;
+        view.each_slice(offset + from, to - from, |s| {
+            probe.feed(at, s);
+            at += s.len() as u64;
+        })?;
+    }
+    Ok(probe)
 }
 
 /// Keeps what a finished probe found, and where.

@@ -247,8 +247,9 @@ fn read_cached(
         return Ok(raw);
     }
     let advance = progress.start(i, image.blob_size(i));
-    let raw =
-        image.open_layer_with(i, advance, key.is_some(), spare_core).and_then(|s| read_layer(i, s, opts));
+    let raw = image
+        .open_layer_with(i, advance, key.is_some(), spare_core)
+        .and_then(|s| read_layer(i, s, image.map_blob(i), opts));
     progress.done(i);
     match (raw, key) {
         (Ok(raw), Some((dir, id))) => Ok(cache::store(dir, id, opts, raw)),
