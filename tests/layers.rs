@@ -20,7 +20,7 @@ fn analyze(img: &Img) -> Analysis {
 
 fn size_of(a: &Analysis, path: &str) -> Option<u64> {
     let node = a.index.paths.find(path)?;
-    a.index.visible[node as usize].then(|| a.index.node_size(node))
+    a.index.visible(node).then(|| a.index.node_size(node))
 }
 
 #[test]

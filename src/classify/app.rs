@@ -124,7 +124,7 @@ fn find_app_dir(ix: &Index, facts: &Facts) -> Option<(NodeId, String)> {
         let script_dir = dir;
         // Up to the directory holding the project's manifest.
         while dir != ROOT {
-            let has = |n: &str| ix.paths.find_child(dir, n).is_some_and(|c| ix.visible[c as usize]);
+            let has = |n: &str| ix.paths.find_child(dir, n).is_some_and(|c| ix.visible(c));
             if has("package.json") || has("pyproject.toml") || has("requirements.txt") || has("setup.py") {
                 return Some((dir, format!("the command runs {arg}")));
             }
@@ -163,7 +163,7 @@ fn workspace_root(ix: &Index, dir: NodeId) -> Option<(NodeId, &'static str)> {
     let mut cur = dir;
     while cur != ROOT {
         for m in WORKSPACE_MARKERS {
-            if ix.paths.find_child(cur, m).is_some_and(|c| ix.visible[c as usize]) {
+            if ix.paths.find_child(cur, m).is_some_and(|c| ix.visible(c)) {
                 return Some((cur, m));
             }
         }

@@ -74,7 +74,7 @@ pub fn walk(
 
     for node in 1..n_nodes as NodeId {
         let n = node as usize;
-        if !ix.visible[n] {
+        if !ix.visible(node) {
             continue;
         }
         let parent = ix.paths.parent(node).unwrap_or(ROOT);

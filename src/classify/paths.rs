@@ -15,7 +15,7 @@ pub fn resolve(ix: &Index, path: &str) -> Option<NodeId> {
             cur = ix.paths.parent(cur).unwrap_or(ROOT);
             continue;
         }
-        let next = ix.paths.find_child(cur, &part).filter(|&c| ix.visible[c as usize])?;
+        let next = ix.paths.find_child(cur, &part).filter(|&c| ix.visible(c))?;
         let e = ix.current[next as usize];
         if !parts.is_empty() && e != NONE && ix.entries[e as usize].kind() == Kind::Symlink {
             hops += 1;

@@ -272,9 +272,9 @@ impl Walk<'_> {
         let (b, a) = (self.b, self.a);
         let mut stack: Vec<(NodeId, NodeId, usize)> = vec![(ROOT, ROOT, 1)];
         while let Some((nb, na, depth)) = stack.pop() {
-            for cb in b.paths.children(nb).filter(|&c| b.visible[c as usize]) {
+            for cb in b.paths.children(nb).filter(|&c| b.visible(c)) {
                 let name = b.paths.name(cb);
-                match a.paths.find_child(na, name).filter(|&c| a.visible[c as usize]) {
+                match a.paths.find_child(na, name).filter(|&c| a.visible(c)) {
                     Some(ca) => {
                         let (db, da) = (b.is_dir(cb), a.is_dir(ca));
                         if db && da {
@@ -292,8 +292,8 @@ impl Walk<'_> {
                     None => self.only_b.push(Self::only(b, cb)),
                 }
             }
-            for ca in a.paths.children(na).filter(|&c| a.visible[c as usize]) {
-                if b.paths.find_child(nb, a.paths.name(ca)).filter(|&c| b.visible[c as usize]).is_none() {
+            for ca in a.paths.children(na).filter(|&c| a.visible(c)) {
+                if b.paths.find_child(nb, a.paths.name(ca)).filter(|&c| b.visible(c)).is_none() {
                     self.only_a.push(Self::only(a, ca));
                 }
             }

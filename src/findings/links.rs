@@ -103,7 +103,7 @@ fn entrypoint(cx: &Cx, out: &mut Vec<Finding>) {
         let prepared = ix.paths.find("root/.cache/node/corepack").is_some()
             || cx.env.iter().any(|e| e.starts_with("COREPACK_HOME="))
             || (0..ix.paths.len() as NodeId).any(|n| {
-                ix.visible[n as usize]
+                ix.visible(n)
                     && ix.paths.name(n) == "corepack"
                     && ix.paths.parent(n).is_some_and(|p| {
                         ix.paths.name(p) == "node"

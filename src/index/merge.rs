@@ -37,7 +37,6 @@ impl<'k> Merger<'k> {
                 dir_bytes: Vec::new(),
                 dir_files: Vec::new(),
                 carries: Default::default(),
-                visible: Vec::new(),
                 live: Vec::new(),
                 metas: Vec::new(),
                 offsets: Vec::new(),

@@ -278,8 +278,6 @@ pub struct Index {
     /// Per node: it is the name that carries its file's bytes (a hardlinked file's bytes
     /// count once, on one name).
     carries: FixedBitSet,
-    /// Per node: whether it exists in the final tree (explicitly or as an implied parent).
-    pub visible: Vec<bool>,
     /// Per entry that holds content: whether its bytes are still reachable in the final tree.
     pub live: Vec<bool>,
     /// The distinct modes and owners of the entries (see [`Entry::meta`]).
@@ -523,6 +521,12 @@ impl Index {
         self.elf_info.get(self.current.get(node as usize)?)
     }
 
+    /// Whether `node` exists in the final tree: a directory of it (declared or implied), or a
+    /// path with an entry. Worked out where asked, not kept: a byte per node otherwise.
+    pub fn visible(&self, node: NodeId) -> bool {
+        self.dirs.contains(node) || self.current.get(node as usize).is_some_and(|&c| c != NONE)
+    }
+
     /// Whether `node` is a directory of the final tree (declared, or implied by what lies
     /// below it).
     pub fn is_dir(&self, node: NodeId) -> bool {
@@ -579,7 +583,7 @@ impl Index {
                 carrier[o as usize] = c;
             }
         }
-        self.visible = vec![false; n_nodes];
+        let mut visible = FixedBitSet::with_capacity(n_nodes);
         self.live = vec![false; n_entries];
         self.carries = FixedBitSet::with_capacity(n_nodes);
         self.written_bytes = 0;
@@ -598,22 +602,22 @@ impl Index {
         }
         drop(carrier);
         for (node, &c) in self.current.iter().enumerate() {
-            self.visible[node] = c != NONE;
+            visible.set(node, c != NONE);
         }
         // Children always have larger ids than their parents: one reverse sweep finds the
         // implied directories, another sums the tree.
         for node in (1..n_nodes).rev() {
-            if self.visible[node] {
+            if visible.contains(node) {
                 let parent = self.paths.parent(node as NodeId).unwrap_or(ROOT);
-                self.visible[parent as usize] = true;
+                visible.insert(parent as usize);
             }
         }
-        self.visible[ROOT as usize] = true;
+        visible.insert(ROOT as usize);
         // A directory of the final tree: declared, or implied by what lies below it.
         self.dirs = rank::Ranked::new(n_nodes);
         for node in 0..n_nodes as NodeId {
             let e = self.current[node as usize];
-            if self.visible[node as usize]
+            if visible.contains(node as usize)
                 && (node == ROOT || e == NONE || self.entries[e as usize].kind() == Kind::Dir)
             {
                 self.dirs.push(node);
@@ -622,7 +626,7 @@ impl Index {
         self.dir_bytes = vec![0; self.dirs.len()];
         self.dir_files = vec![0; self.dirs.len()];
         for node in (1..n_nodes as NodeId).rev() {
-            if !self.visible[node as usize] {
+            if !self.visible(node) {
                 continue;
             }
             let (bytes, files) = (self.node_size(node), self.node_files(node));

@@ -33,7 +33,7 @@ impl DiffTree {
         of_before[ROOT as usize] = ROOT;
         t.before_of[ROOT as usize] = ROOT;
         for b in 1..bp.len() as NodeId {
-            if !before.index.visible[b as usize] {
+            if !before.index.visible(b) {
                 continue;
             }
             let Some(parent) = bp.parent(b).map(|p| of_before[p as usize]).filter(|&p| p != NONE) else {
@@ -68,7 +68,7 @@ impl DiffTree {
 
     /// The AFTER node of a union id, when AFTER has that path.
     pub fn after(&self, n: NodeId, after: &Analysis) -> Option<NodeId> {
-        ((n as usize) < self.after_len && after.index.visible[n as usize]).then_some(n)
+        ((n as usize) < self.after_len && after.index.visible(n)).then_some(n)
     }
 
     pub fn before(&self, n: NodeId) -> Option<NodeId> {
@@ -100,7 +100,7 @@ impl DiffTree {
                     .index
                     .paths
                     .children(n)
-                    .filter(|&c| after.index.visible[c as usize] || self.before_of[c as usize] != NONE)
+                    .filter(|&c| after.index.visible(c) || self.before_of[c as usize] != NONE)
             })
             .into_iter()
             .flatten();

@@ -128,7 +128,7 @@ pub fn layer_categories(a: &Analysis) -> Vec<[u64; 11]> {
 fn dir_flags(a: &Analysis) -> Vec<bool> {
     let ix = &a.index;
     (0..ix.paths.len() as NodeId)
-        .map(|n| ix.is_dir(n) || (!ix.visible[n as usize] && ix.paths.children(n).next().is_some()))
+        .map(|n| ix.is_dir(n) || (!ix.visible(n) && ix.paths.children(n).next().is_some()))
         .collect()
 }
 

@@ -33,7 +33,7 @@ impl Rule for Deny {
         let ix = &cx.a.index;
         // Directories match too (`**/.git` denies the directory itself).
         let nodes: Vec<(NodeId, u64)> = (1..ix.paths.len() as NodeId)
-            .filter(|&n| ix.visible[n as usize] && set.is_match(ix.paths.path(n).trim_start_matches('/')))
+            .filter(|&n| ix.visible(n) && set.is_match(ix.paths.path(n).trim_start_matches('/')))
             .map(|n| (n, ix.node_size(n)))
             .collect();
         // Report the outermost matches only (top-down: children have larger ids).

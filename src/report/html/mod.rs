@@ -90,7 +90,7 @@ pub(super) fn tree(a: &Analysis) -> TreeNode {
             return t;
         }
         let mut kids: Vec<NodeId> =
-            ix.paths.children(node).filter(|&c| ix.visible[c as usize] && ix.node_size(c) >= min).collect();
+            ix.paths.children(node).filter(|&c| ix.visible(c) && ix.node_size(c) >= min).collect();
         kids.sort_by(|x, y| ix.node_size(*y).cmp(&ix.node_size(*x)).then(x.cmp(y)));
         let mut shown = 0;
         for k in kids {
