@@ -263,21 +263,22 @@ pub struct ReadOptions<'a> {
     pub kept: &'a Kept,
 }
 
-/// Reads a whole layer stream, then checks its digest. `mapped` is the same blob as a mapped
+/// Reads a whole layer stream, then checks its digest. `map` gives the same blob as a mapped
 /// file, which a plain tar's ELF files are probed through: only the ranges a probe needs are
 /// read, where the stream would read each binary whole.
 pub fn read_layer(
     index: usize,
     stream: LayerStream,
-    mapped: Option<MappedRange>,
+    map: impl FnOnce() -> Option<MappedRange>,
     opts: &ReadOptions,
 ) -> Result<RawLayer, SourceError> {
     let stream = stream.limit_ratio(opts.limits.ratio);
     let compression = stream.compression();
     // Only a stream that seeks is a plain tar read in place, whose offsets are the blob's.
-    let mapped = mapped.filter(|_| stream.seeks());
+    let seeks = stream.seeks();
+    let mapped = if seeks { map() } else { None };
     let mut view = mapped.as_ref().map(MappedRange::windows);
-    let hashes_deferred = opts.hash_contents && stream.seeks();
+    let hashes_deferred = opts.hash_contents && seeks;
     let mut layer = RawLayer { compression: Some(compression), hashes_deferred, ..Default::default() };
     let opts = &ReadOptions { hash_contents: opts.hash_contents && !hashes_deferred, ..*opts };
     let mut archive = tar::Archive::new(stream);

@@ -249,7 +249,7 @@ fn read_cached(
     let advance = progress.start(i, image.blob_size(i));
     let raw = image
         .open_layer_with(i, advance, key.is_some(), spare_core)
-        .and_then(|s| read_layer(i, s, image.map_blob(i), opts));
+        .and_then(|s| read_layer(i, s, || image.map_blob(i), opts));
     progress.done(i);
     match (raw, key) {
         (Ok(raw), Some((dir, id))) => Ok(cache::store(dir, id, opts, raw)),
@@ -549,7 +549,7 @@ impl Index {
         self.dir_bytes = vec![0; self.dirs.len()];
         self.dir_files = vec![0; self.dirs.len()];
         for node in (1..n_nodes as NodeId).rev() {
-            if !self.visible(node) {
+            if !visible.contains(node as usize) {
                 continue;
             }
             let (bytes, files) = (self.node_size(node), self.node_files(node));
